@@ -1,0 +1,42 @@
+# tmo: the two commands a newcomer types are `make run` and `make test`.
+# This wraps CMake the way neovim's Makefile does; the build lives in build/.
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+GENERATOR ?= Ninja
+CTEST_JOBS ?= $(shell nproc)
+DEMO_DIR ?= $(BUILD_DIR)/demo
+TMO := $(BUILD_DIR)/bin/tmo
+
+.PHONY: all deps configure build run test bench format clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+$(BUILD_DIR)/build.ninja $(BUILD_DIR)/Makefile:
+	cmake -S . -B $(BUILD_DIR) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: deps $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR)
+
+# The main demo: a scripted team session on the embedded RocksDB log, then
+# the event stream. Each run adds a session to $(DEMO_DIR).
+run: build
+	$(TMO) demo --data-dir $(DEMO_DIR)
+	$(TMO) events cat --data-dir $(DEMO_DIR) -o table | tail -n 25
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(CTEST_JOBS)
+
+bench: build
+	$(BUILD_DIR)/bin/tmo_bench
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD_DIR)

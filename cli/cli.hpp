@@ -1,0 +1,48 @@
+// The tmo command line: shared pieces of the verbs. Each verb lives in its
+// own file (cmd_events.cpp, cmd_demo.cpp, ...) and registers itself with
+// `register_*`, as tmux's cmd-*.c files do.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "events/status.hpp"
+
+namespace tmo::cli {
+
+// Exit statuses: 0 success, 1 a failed check or operation, 2 bad usage.
+constexpr int exit_ok = 0;
+constexpr int exit_failed = 1;
+constexpr int exit_usage = 2;
+
+// Everything a verb needs from the command line as a whole.
+struct context {
+  std::string data_dir;  // --data-dir, TMO_HOME, or ./.tmo
+  // The verb to run once parsing succeeded; returns the exit status.
+  std::function<int()> run;
+};
+
+// Adds --data-dir to a verb.
+void add_data_dir(CLI::App* verb, context& ctx);
+
+// Prints "tmo: MESSAGE" on stderr and returns exit_failed.
+int fail(std::string_view message);
+int fail(const status& s);
+
+// Output that ends quietly when the reader goes away (`tmo ... | head`).
+// write() returns false once stdout is closed.
+bool write_out(std::string_view s);
+bool flush_out();
+
+// Wall clock, in nanoseconds since the epoch. Only the CLI, which wires the
+// program together, reads it; everything below takes time as an argument.
+int64_t now_ns();
+
+void register_events(CLI::App& app, context& ctx);
+void register_demo(CLI::App& app, context& ctx);
+
+}  // namespace tmo::cli

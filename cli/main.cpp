@@ -1,0 +1,93 @@
+// tmo: the entry point. Parses the command line and runs one verb.
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "cli/cli.hpp"
+
+namespace tmo::cli {
+
+void add_data_dir(CLI::App* verb, context& ctx) {
+  verb->add_option("--data-dir", ctx.data_dir,
+                   "tmo data directory (default: $TMO_HOME or ./.tmo)");
+}
+
+int fail(std::string_view message) {
+  std::fprintf(stderr, "tmo: %.*s\n", static_cast<int>(message.size()),
+               message.data());
+  return exit_failed;
+}
+
+int fail(const status& s) { return fail(s.message()); }
+
+namespace {
+bool stdout_gone = false;
+}
+
+bool write_out(std::string_view s) {
+  if (stdout_gone) return false;
+  if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size()) {
+    stdout_gone = true;
+    return false;
+  }
+  return true;
+}
+
+bool flush_out() {
+  if (stdout_gone) return false;
+  if (std::fflush(stdout) != 0) stdout_gone = true;
+  return !stdout_gone;
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace tmo::cli
+
+int main(int argc, char** argv) {
+  using namespace tmo::cli;
+  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is a write error we handle
+  static char buf[1 << 16];
+  std::setvbuf(stdout, buf, _IOFBF, sizeof buf);
+
+  CLI::App app{"tmo: a tmux orchestrator for AI coding agents, on an event log"};
+  app.name("tmo");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tmo 0.1.0");
+  context ctx;
+  if (const char* home = std::getenv("TMO_HOME"); home && *home)
+    ctx.data_dir = home;
+  else
+    ctx.data_dir = ".tmo";
+
+  register_events(app, ctx);
+  register_demo(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "tmo: %s (see tmo --help)\n", e.what());
+    return exit_usage;
+  }
+  if (!ctx.run) {
+    std::fprintf(stderr, "tmo: missing a verb (see tmo --help)\n");
+    return exit_usage;
+  }
+  int rc = ctx.run();
+  if (!flush_out() && rc == exit_ok) return exit_ok;  // reader left: quiet
+  return rc;
+}

@@ -1,0 +1,198 @@
+# The tmo event: one envelope, one typed payload per kind.
+#
+# The grammar of keys and values, the hash chain and the rules for evolving
+# this schema are in docs/event_format.md. In short: ordinals are never
+# renumbered or reused; a retired kind stays here as a comment; a new kind is
+# a new union member with the next free ordinal. The kind name is derived
+# from the union member name: `agentStateChanged` is `agent.state_changed`.
+
+@0xfcf562aa19dd6c5a;
+
+$import "/capnp/c++.capnp".namespace("tmo::schema");
+
+struct Event {
+  # --- envelope -------------------------------------------------------------
+  seq @0 :UInt64;            # global, gapless, starts at 1
+  stream @1 :Text;           # e.g. "agent/alpha/dev-1"
+  streamVersion @2 :UInt64;  # 1 for the first event of a stream
+  timeNs @3 :Int64;          # nanoseconds since the Unix epoch (UTC)
+  kind @4 :Text;             # "message.sent"; always matches the payload
+  actor @5 :Text;            # who caused it: "cli", "orchestrator", an agent
+  causationSeq @6 :UInt64;   # seq of the event that caused this one, or 0
+  correlationId @7 :Text;    # ties one command to all it led to, or ""
+  hash @8 :Data;             # SHA-256(previous hash || this value with hash
+                             # zeroed); 32 bytes
+
+  # --- payload --------------------------------------------------------------
+  payload :union {
+    orchestratorStarted @9 :OrchestratorStarted;
+    orchestratorStopped @10 :OrchestratorStopped;
+    teamCreated @11 :TeamCreated;
+    teamRemoved @12 :TeamRemoved;
+    agentSpawned @13 :AgentSpawned;
+    agentBriefed @14 :AgentBriefed;
+    agentStateChanged @15 :AgentStateChanged;
+    agentExited @16 :AgentExited;
+    agentKilled @17 :AgentKilled;
+    paneSnapshot @18 :PaneSnapshot;
+    messageSent @19 :MessageSent;
+    messageDelivered @20 :MessageDelivered;
+    messageAcked @21 :MessageAcked;
+    messageFailed @22 :MessageFailed;
+    messageRefused @23 :MessageRefused;
+    checkinScheduled @24 :CheckinScheduled;
+    checkinFired @25 :CheckinFired;
+    checkinCancelled @26 :CheckinCancelled;
+    statusReported @27 :StatusReported;
+    taskAssigned @28 :TaskAssigned;
+    escalationRaised @29 :EscalationRaised;
+    gitReminded @30 :GitReminded;
+    gitCommitted @31 :GitCommitted;
+    note @32 :Note;
+  }
+}
+
+# --- orchestrator ------------------------------------------------------------
+struct OrchestratorStarted {
+  version @0 :Text;
+  dataDir @1 :Text;
+  pid @2 :UInt32;
+}
+struct OrchestratorStopped {
+  reason @0 :Text;
+  pid @1 :UInt32;
+}
+
+# --- team/<team> -------------------------------------------------------------
+struct TeamCreated {
+  name @0 :Text;
+  projectDir @1 :Text;
+  size @2 :Text;             # small | medium | large | "" when roles given
+  roles @3 :List(Text);
+  profile @4 :Text;
+}
+struct TeamRemoved {
+  name @0 :Text;
+  reason @1 :Text;
+}
+
+# --- agent/<team>/<name> -----------------------------------------------------
+struct AgentSpawned {
+  name @0 :Text;
+  team @1 :Text;
+  role @2 :Text;
+  profile @3 :Text;
+  projectDir @4 :Text;
+  paneId @5 :Text;           # "%12" for tmux, "" for simulated agents
+  command @6 :Text;          # the launch command, for the record
+}
+struct AgentBriefed {
+  messageId @0 :Text;
+  briefing @1 :Text;
+}
+struct AgentStateChanged {
+  from @0 :Text;             # busy | idle | waiting_approval | waiting_input |
+  to @1 :Text;               # rate_limited | exited | unknown
+  reason @2 :Text;
+}
+struct AgentExited {
+  exitStatus @0 :Int32;
+  reason @1 :Text;
+}
+struct AgentKilled {
+  by @0 :Text;
+  reason @1 :Text;
+}
+struct PaneSnapshot {
+  screenHash @0 :Text;
+  text @1 :Text;             # bounded by the adapter
+  cols @2 :UInt16;
+  rows @3 :UInt16;
+}
+
+# --- messages ----------------------------------------------------------------
+struct MessageSent {
+  messageId @0 :Text;
+  from @1 :Text;
+  to @2 :Text;
+  text @3 :Text;
+  template @4 :Text;         # "" | status | task | ack
+  fields @5 :List(Field);    # the parsed template fields
+}
+struct Field {
+  name @0 :Text;
+  value @1 :Text;
+}
+struct MessageDelivered {
+  messageId @0 :Text;
+  attempts @1 :UInt32;
+  latencyNs @2 :Int64;
+}
+struct MessageAcked {
+  messageId @0 :Text;
+  by @1 :Text;
+}
+struct MessageFailed {
+  messageId @0 :Text;
+  attempts @1 :UInt32;
+  reason @2 :Text;
+}
+struct MessageRefused {
+  messageId @0 :Text;
+  from @1 :Text;
+  to @2 :Text;
+  reason @3 :Text;
+}
+
+# --- schedule/<id> -----------------------------------------------------------
+struct CheckinScheduled {
+  checkinId @0 :Text;
+  target @1 :Text;
+  dueNs @2 :Int64;
+  everyNs @3 :Int64;         # 0 for a one-off check-in
+  note @4 :Text;
+}
+struct CheckinFired {
+  checkinId @0 :Text;
+  lateByNs @1 :Int64;
+}
+struct CheckinCancelled {
+  checkinId @0 :Text;
+  by @1 :Text;
+}
+
+# --- agent's stream ----------------------------------------------------------
+struct StatusReported {
+  agent @0 :Text;
+  completed @1 :Text;
+  current @2 :Text;
+  blocked @3 :Text;
+  eta @4 :Text;
+}
+struct TaskAssigned {
+  taskId @0 :Text;
+  title @1 :Text;
+  assignedTo @2 :Text;
+  objective @3 :Text;
+  successCriteria @4 :Text;
+  priority @5 :Text;
+}
+struct EscalationRaised {
+  level @0 :Text;            # pm | orchestrator
+  cause @1 :Text;
+  detail @2 :Text;
+}
+struct GitReminded {
+  projectDir @0 :Text;
+  busyForNs @1 :Int64;
+}
+struct GitCommitted {
+  projectDir @0 :Text;
+  commitHash @1 :Text;
+  filesChanged @2 :UInt32;
+}
+
+# --- anything else -----------------------------------------------------------
+struct Note {
+  text @0 :Text;
+}
