@@ -29,7 +29,8 @@ class session {
   // Appends one event, caused by `cause` (a seq, or 0), and returns its seq.
   template <class Fill>
   result<uint64_t> emit(const std::string& stream, const std::string& actor,
-                        uint64_t cause, Fill fill, std::vector<store::expectation> expect = {}) {
+                        uint64_t cause, Fill fill,
+                        std::vector<store::expectation> expect = {}) {
     draft d(stream, actor, now_ns());
     d.causation(cause).correlation(correlation_);
     fill(d.payload());
@@ -61,11 +62,13 @@ int run_demo(const context& ctx, bool quiet) {
   std::string project = "/srv/projects/" + team + "-shop";
   session s(l, "demo-" + team);
   const std::string orch = "orchestrator";
-  auto agent = [&](const std::string& name) { return "agent/" + team + "/" + name; };
+  auto agent = [&](const std::string& name) {
+    return "agent/" + team + "/" + name;
+  };
   auto who = [&](const std::string& name) { return team + "/" + name; };
 
-#define TRY(var, expr)                   \
-  auto var = (expr);                     \
+#define TRY(var, expr) \
+  auto var = (expr);   \
   if (!var) return fail(var.error());
 
   TRY(started, s.emit(orch, orch, 0, [&](auto p) {
@@ -74,31 +77,38 @@ int run_demo(const context& ctx, bool quiet) {
     e.setDataDir(text(ctx.data_dir));
     e.setPid(static_cast<uint32_t>(::getpid()));
   }));
-  TRY(created, s.emit("team/" + team, "cli", *started, [&](auto p) {
-    auto e = p.initTeamCreated();
-    e.setName(text(team));
-    e.setProjectDir(text(project));
-    e.setSize("medium");
-    auto roles = e.initRoles(4);
-    roles.set(0, "pm");
-    roles.set(1, "developer");
-    roles.set(2, "developer");
-    roles.set(3, "qa");
-    e.setProfile("sim");
-  }, {{"team/" + team, 0}}));
+  TRY(created, s.emit("team/" + team, "cli", *started,
+                      [&](auto p) {
+                        auto e = p.initTeamCreated();
+                        e.setName(text(team));
+                        e.setProjectDir(text(project));
+                        e.setSize("medium");
+                        auto roles = e.initRoles(4);
+                        roles.set(0, "pm");
+                        roles.set(1, "developer");
+                        roles.set(2, "developer");
+                        roles.set(3, "qa");
+                        e.setProfile("sim");
+                      },
+                      {{"team/" + team, 0}}));
 
   const std::vector<std::pair<std::string, std::string>> members = {
-      {"pm", "pm"}, {"dev-1", "developer"}, {"dev-2", "developer"}, {"qa-1", "qa"}};
+      {"pm", "pm"},
+      {"dev-1", "developer"},
+      {"dev-2", "developer"},
+      {"qa-1", "qa"}};
   for (auto& [name, role] : members) {
-    TRY(spawned, s.emit(agent(name), orch, *created, [&](auto p) {
-      auto e = p.initAgentSpawned();
-      e.setName(text(name));
-      e.setTeam(text(team));
-      e.setRole(text(role));
-      e.setProfile("sim");
-      e.setProjectDir(text(project));
-      e.setCommand("tmo-sim-agent --seed 7");
-    }, {{agent(name), 0}}));
+    TRY(spawned, s.emit(agent(name), orch, *created,
+                        [&](auto p) {
+                          auto e = p.initAgentSpawned();
+                          e.setName(text(name));
+                          e.setTeam(text(team));
+                          e.setRole(text(role));
+                          e.setProfile("sim");
+                          e.setProjectDir(text(project));
+                          e.setCommand("tmo-sim-agent --seed 7");
+                        },
+                        {{agent(name), 0}}));
     std::string briefing = "You are " + role + " " + name + " on team " + team +
                            ". Your PM is " + who("pm") +
                            ". Report with STATUS when a task is done.";
@@ -116,9 +126,10 @@ int run_demo(const context& ctx, bool quiet) {
   }
 
   // The orchestrator hands the PM a task; the PM passes it to dev-1.
-  std::string task = "TASK T-1: Add a health check\nAssigned to: " + who("dev-1") +
-                     "\nObjective: GET /healthz answers 200\nSuccess Criteria: "
-                     "curl -f localhost:8080/healthz\nPriority: high";
+  std::string task =
+      "TASK T-1: Add a health check\nAssigned to: " + who("dev-1") +
+      "\nObjective: GET /healthz answers 200\nSuccess Criteria: "
+      "curl -f localhost:8080/healthz\nPriority: high";
   TRY(sent, s.emit(agent("pm"), orch, 0, [&](auto p) {
     auto e = p.initMessageSent();
     e.setMessageId("m-1");
@@ -148,13 +159,16 @@ int run_demo(const context& ctx, bool quiet) {
     e.setTo("busy");
     e.setReason("working on T-1");
   }));
-  TRY(checkin, s.emit("schedule/c-1", "dev-1", *busy, [&](auto p) {
-    auto e = p.initCheckinScheduled();
-    e.setCheckinId("c-1");
-    e.setTarget(text(who("dev-1")));
-    e.setDueNs(now_ns() + 15LL * 60 * 1'000'000'000);
-    e.setNote("check the health check PR");
-  }, {{"schedule/c-1", l.stream_version("schedule/c-1").value()}}));
+  TRY(checkin,
+      s.emit("schedule/c-1", "dev-1", *busy,
+             [&](auto p) {
+               auto e = p.initCheckinScheduled();
+               e.setCheckinId("c-1");
+               e.setTarget(text(who("dev-1")));
+               e.setDueNs(now_ns() + 15LL * 60 * 1'000'000'000);
+               e.setNote("check the health check PR");
+             },
+             {{"schedule/c-1", l.stream_version("schedule/c-1").value()}}));
   TRY(commit, s.emit(agent("dev-1"), "orchestrator", *busy, [&](auto p) {
     auto e = p.initGitCommitted();
     e.setProjectDir(text(project));
@@ -194,8 +208,8 @@ int run_demo(const context& ctx, bool quiet) {
   if (!rep) return fail(rep.error());
   if (!rep->ok) return fail("the demo log does not verify: " + rep->problem);
   if (!quiet) {
-    std::string msg = "tmo demo: team " + team + " ran; the log at " + ctx.data_dir +
-                      " holds " + std::to_string(head) +
+    std::string msg = "tmo demo: team " + team + " ran; the log at " +
+                      ctx.data_dir + " holds " + std::to_string(head) +
                       " events and verifies (head hash " +
                       events::to_hex(rep->head_hash).substr(0, 16) + "...)\n";
     write_out(msg);
@@ -211,10 +225,13 @@ void register_demo(CLI::App& app, context& ctx) {
       "demo", "Run a short scripted team session and record it in the log");
   demo->footer(
       "Example:\n"
-      "  tmo demo --data-dir /tmp/tmo-demo && tmo events cat --data-dir /tmp/tmo-demo");
+      "  tmo demo --data-dir /tmp/tmo-demo && tmo events cat --data-dir "
+      "/tmp/tmo-demo");
   demo->add_flag("-q,--quiet", *quiet, "print nothing");
   add_data_dir(demo, ctx);
-  demo->callback([&ctx, quiet] { ctx.run = [&ctx, quiet] { return run_demo(ctx, *quiet); }; });
+  demo->callback([&ctx, quiet] {
+    ctx.run = [&ctx, quiet] { return run_demo(ctx, *quiet); };
+  });
 }
 
 }  // namespace tmo::cli

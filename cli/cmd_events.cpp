@@ -24,9 +24,11 @@ struct cat_options {
 
 size_t terminal_width() {
   if (!::isatty(STDOUT_FILENO)) return 0;  // no truncation in a pipe
-  struct winsize ws{};
-  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
-  if (const char* c = std::getenv("COLUMNS")) return std::strtoul(c, nullptr, 10);
+  struct winsize ws {};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  if (const char* c = std::getenv("COLUMNS"))
+    return std::strtoul(c, nullptr, 10);
   return 120;
 }
 
@@ -51,7 +53,8 @@ std::string fit(std::string s, size_t width) {
       s.resize(i);
       // Replace the last character with an ellipsis.
       size_t j = s.size();
-      while (j > 0 && (static_cast<unsigned char>(s[j - 1]) & 0xc0) == 0x80) --j;
+      while (j > 0 && (static_cast<unsigned char>(s[j - 1]) & 0xc0) == 0x80)
+        --j;
       if (j > 0) s.resize(j - 1);
       s += "…";
       return s;
@@ -78,7 +81,8 @@ int print_table(const std::vector<row>& rows) {
   }
   size_t width = terminal_width();
   size_t used = w[0] + w[1] + w[2] + w[3] + w[4] + 10;
-  size_t payload_width = width == 0 ? 0 : (width > used + 10 ? width - used : 10);
+  size_t payload_width =
+      width == 0 ? 0 : (width > used + 10 ? width - used : 10);
   auto line = [&](const row& r) {
     std::string out;
     auto pad = [&](const std::string& s, size_t n, bool right) {
@@ -104,7 +108,8 @@ int print_table(const std::vector<row>& rows) {
 
 int run_cat(const context& ctx, const cat_options& o) {
   if (o.output != "table" && o.output != "json" && o.output != "jsonl") {
-    std::fprintf(stderr, "tmo: -o %s: use table, json or jsonl\n", o.output.c_str());
+    std::fprintf(stderr, "tmo: -o %s: use table, json or jsonl\n",
+                 o.output.c_str());
     return exit_usage;
   }
   store::options opts;
@@ -141,8 +146,9 @@ int run_cat(const context& ctx, const cat_options& o) {
 
   status s;
   if (!o.stream.empty()) {
-    auto evs = (*log)->read_stream(o.stream, o.from,
-                                   o.count ? o.count : std::numeric_limits<size_t>::max());
+    auto evs = (*log)->read_stream(
+        o.stream, o.from,
+        o.count ? o.count : std::numeric_limits<size_t>::max());
     if (!evs) return fail(evs.error());
     for (auto& e : *evs) {
       if (s = emit(e.reader()); !s || reader_left) break;
@@ -169,8 +175,8 @@ int run_verify(const context& ctx, bool quiet) {
   auto rep = (*log)->verify();
   if (!rep) return fail(rep.error());
   if (!rep->ok) {
-    std::fprintf(stderr, "tmo: log at %s is damaged: %s\n", ctx.data_dir.c_str(),
-                 rep->problem.c_str());
+    std::fprintf(stderr, "tmo: log at %s is damaged: %s\n",
+                 ctx.data_dir.c_str(), rep->problem.c_str());
     if (!quiet)
       write_out("bad_seq=" + std::to_string(rep->first_bad_seq) + "\n");
     return exit_failed;
@@ -198,20 +204,24 @@ void register_events(CLI::App& app, context& ctx) {
       "  tmo events cat --from 100 -n 20     20 events from seq 100");
   cat->add_option("-o,--output", o->output, "table, json or jsonl")
       ->capture_default_str();
-  cat->add_option("--from", o->from, "first seq (or stream version with --stream)");
+  cat->add_option("--from", o->from,
+                  "first seq (or stream version with --stream)");
   cat->add_option("-n,--count", o->count, "print at most COUNT events");
   cat->add_option("--stream", o->stream, "only this stream");
   add_data_dir(cat, ctx);
-  cat->callback([&ctx, o] { ctx.run = [&ctx, o] { return run_cat(ctx, *o); }; });
+  cat->callback(
+      [&ctx, o] { ctx.run = [&ctx, o] { return run_cat(ctx, *o); }; });
 
   auto quiet = std::make_shared<bool>(false);
-  auto* verify = events->add_subcommand(
-      "verify", "Check that seqs are gapless, the hash chain holds and every event decodes");
+  auto* verify = events->add_subcommand("verify",
+                                        "Check that seqs are gapless, the hash "
+                                        "chain holds and every event decodes");
   verify->footer(
       "Exits 0 when the log is sound, 1 naming the first bad seq otherwise.\n"
       "Example:\n"
       "  tmo events verify --data-dir ~/.tmo");
-  verify->add_flag("-q,--quiet", *quiet, "print nothing; the exit status tells");
+  verify->add_flag("-q,--quiet", *quiet,
+                   "print nothing; the exit status tells");
   add_data_dir(verify, ctx);
   verify->callback([&ctx, quiet] {
     ctx.run = [&ctx, quiet] { return run_verify(ctx, *quiet); };

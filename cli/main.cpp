@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
   static char buf[1 << 16];
   std::setvbuf(stdout, buf, _IOFBF, sizeof buf);
 
-  CLI::App app{"tmo: a tmux orchestrator for AI coding agents, on an event log"};
+  CLI::App app{
+      "tmo: a tmux orchestrator for AI coding agents, on an event log"};
   app.name("tmo");
   app.require_subcommand(1);
   app.set_version_flag("--version", "tmo 0.1.0");

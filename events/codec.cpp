@@ -45,7 +45,8 @@ struct kind_table {
     auto payload = capnp::Schema::from<Event::Payload>();
     auto fields = payload.getUnionFields();
     uint16_t max = 0;
-    for (auto f : fields) max = std::max(max, f.getProto().getDiscriminantValue());
+    for (auto f : fields)
+      max = std::max(max, f.getProto().getDiscriminantValue());
     by_tag.resize(max + 1u);
     for (auto f : fields) {
       std::string_view member(f.getProto().getName().cStr());
@@ -192,7 +193,8 @@ result<sealed> draft::seal() {
 
   auto data = capnp::AnyStruct::Builder(kj::mv(root)).getDataSection();
   root = envelope();
-  const auto* seq_ptr = reinterpret_cast<const char*>(data.begin()) + offsets().seq;
+  const auto* seq_ptr =
+      reinterpret_cast<const char*>(data.begin()) + offsets().seq;
   const auto* ver_ptr =
       reinterpret_cast<const char*>(data.begin()) + offsets().version;
   const auto* hash_ptr = reinterpret_cast<const char*>(hash_bytes.begin());
@@ -232,7 +234,8 @@ result<Event::Reader> decoder::decode(uint64_t seq, std::string_view bytes) {
   try {
     auto array = kj::arrayPtr(words_.data(), n);
     reader_.emplace(array);
-    if (reader_->getEnd() != array.end()) return bad("trailing bytes after the message");
+    if (reader_->getEnd() != array.end())
+      return bad("trailing bytes after the message");
     auto root = reader_->getRoot<Event>();
     capnp::AnyStruct::Reader(root).totalSize();  // bounds-checks every pointer
     if (root.getSeq() != seq)
@@ -244,7 +247,8 @@ result<Event::Reader> decoder::decode(uint64_t seq, std::string_view bytes) {
     if (root.getHash().size() != hash_size) return bad("hash is not 32 bytes");
     auto known = kind_name(root.getPayload().which());
     if (!known.empty() && known != kind)
-      return bad("kind \"" + std::string(kind) + "\" does not match its payload");
+      return bad("kind \"" + std::string(kind) +
+                 "\" does not match its payload");
     root_ = root;
     return root;
   } catch (const kj::Exception& e) {

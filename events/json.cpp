@@ -27,7 +27,8 @@ void append_snake(std::string& out, const char* camel) {
 
 void append_u64(std::string& out, uint64_t v) {
   char buf[24];
-  int n = std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v));
+  int n = std::snprintf(buf, sizeof buf, "%llu",
+                        static_cast<unsigned long long>(v));
   out.append(buf, n);
 }
 
@@ -51,7 +52,9 @@ void append_struct(std::string& out, capnp::DynamicStruct::Reader s) {
     append_value(out, s.get(f));
   };
   for (auto f : s.getSchema().getNonUnionFields()) field(f);
-  KJ_IF_MAYBE (u, s.which()) { field(*u); }
+  KJ_IF_MAYBE (u, s.which()) {
+    field(*u);
+  }
   out += '}';
 }
 
@@ -128,11 +131,21 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += "\\u00";
@@ -168,9 +181,10 @@ std::string format_time(int64_t time_ns) {
   struct tm tm;
   gmtime_r(&t, &tm);
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ",
-                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                        tm.tm_min, tm.tm_sec, static_cast<long long>(nanos));
+  int n =
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ",
+                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                    tm.tm_min, tm.tm_sec, static_cast<long long>(nanos));
   return std::string(buf, n);
 }
 

@@ -30,13 +30,21 @@ class status {
   status() = default;
 
   static status ok() { return {}; }
-  static status not_found(std::string m) { return {code::not_found, std::move(m)}; }
-  static status corruption(std::string m) { return {code::corruption, std::move(m)}; }
-  static status conflict(std::string m) { return {code::conflict, std::move(m)}; }
+  static status not_found(std::string m) {
+    return {code::not_found, std::move(m)};
+  }
+  static status corruption(std::string m) {
+    return {code::corruption, std::move(m)};
+  }
+  static status conflict(std::string m) {
+    return {code::conflict, std::move(m)};
+  }
   static status invalid_argument(std::string m) {
     return {code::invalid_argument, std::move(m)};
   }
-  static status io_error(std::string m) { return {code::io_error, std::move(m)}; }
+  static status io_error(std::string m) {
+    return {code::io_error, std::move(m)};
+  }
   static status busy(std::string m) { return {code::busy, std::move(m)}; }
   static status closed(std::string m) { return {code::closed, std::move(m)}; }
 
@@ -64,14 +72,22 @@ inline std::string status::to_string() const {
 
 inline const char* to_string(enum status::code c) {
   switch (c) {
-    case status::code::ok: return "ok";
-    case status::code::not_found: return "not found";
-    case status::code::corruption: return "corruption";
-    case status::code::conflict: return "conflict";
-    case status::code::invalid_argument: return "invalid argument";
-    case status::code::io_error: return "io error";
-    case status::code::busy: return "busy";
-    case status::code::closed: return "closed";
+    case status::code::ok:
+      return "ok";
+    case status::code::not_found:
+      return "not found";
+    case status::code::corruption:
+      return "corruption";
+    case status::code::conflict:
+      return "conflict";
+    case status::code::invalid_argument:
+      return "invalid argument";
+    case status::code::io_error:
+      return "io error";
+    case status::code::busy:
+      return "busy";
+    case status::code::closed:
+      return "closed";
   }
   return "unknown";
 }

@@ -73,8 +73,8 @@ class log_impl;
 class subscription_impl final : public subscription {
  public:
   subscription_impl(log_impl* log, uint64_t from) : log_(log), next_(from) {}
-  result<std::vector<events::event>> next(size_t max,
-                                          std::chrono::milliseconds timeout) override;
+  result<std::vector<events::event>> next(
+      size_t max, std::chrono::milliseconds timeout) override;
   uint64_t next_seq() const override { return next_; }
   void cancel() override;
 
@@ -86,7 +86,8 @@ class subscription_impl final : public subscription {
 
 class log_impl final : public event_log {
  public:
-  log_impl(std::string dir, const options& opts) : dir_(std::move(dir)), opts_(opts) {}
+  log_impl(std::string dir, const options& opts)
+      : dir_(std::move(dir)), opts_(opts) {}
   ~log_impl() override {
     close();
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
@@ -98,13 +99,17 @@ class log_impl final : public event_log {
 
   result<append_result> append(std::vector<events::sealed> events,
                                std::vector<expectation> expected) override;
-  result<std::vector<events::event>> read(uint64_t from_seq, size_t limit) override;
+  result<std::vector<events::event>> read(uint64_t from_seq,
+                                          size_t limit) override;
   result<std::vector<events::event>> read_stream(std::string_view stream,
                                                  uint64_t from_version,
                                                  size_t limit) override;
-  status scan(uint64_t from_seq,
-              const std::function<bool(uint64_t, events::Event::Reader)>& fn) override;
-  uint64_t head() const override { return head_.load(std::memory_order_acquire); }
+  status scan(
+      uint64_t from_seq,
+      const std::function<bool(uint64_t, events::Event::Reader)>& fn) override;
+  uint64_t head() const override {
+    return head_.load(std::memory_order_acquire);
+  }
   events::hash head_hash() const override {
     std::lock_guard lock(hash_mu_);
     return head_hash_;
@@ -112,17 +117,19 @@ class log_impl final : public event_log {
   result<uint64_t> stream_version(std::string_view stream) override;
   result<std::vector<stream_head>> streams() override;
   std::unique_ptr<subscription> subscribe(uint64_t from_seq) override {
-    return std::make_unique<subscription_impl>(this, from_seq == 0 ? 1 : from_seq);
+    return std::make_unique<subscription_impl>(this,
+                                               from_seq == 0 ? 1 : from_seq);
   }
   result<verify_report> verify() override;
   status catch_up() override;
-  result<std::optional<std::string>> projection_get(std::string_view name,
-                                                    std::string_view key) override;
+  result<std::optional<std::string>> projection_get(
+      std::string_view name, std::string_view key) override;
   result<uint64_t> projection_checkpoint(std::string_view name) override;
-  status commit_projection(std::string_view name,
-                           const std::vector<std::pair<std::string, std::string>>& puts,
-                           const std::vector<std::string>& deletes,
-                           uint64_t checkpoint_seq) override;
+  status commit_projection(
+      std::string_view name,
+      const std::vector<std::pair<std::string, std::string>>& puts,
+      const std::vector<std::string>& deletes,
+      uint64_t checkpoint_seq) override;
   status reset_projection(std::string_view name) override;
   void close() override;
 
@@ -154,7 +161,8 @@ class log_impl final : public event_log {
   void write_group(std::deque<request*>& group);
   status check_writable() const {
     if (opts_.mode != open_mode::read_write)
-      return status::invalid_argument("the log at " + dir_ + " is open read-only");
+      return status::invalid_argument("the log at " + dir_ +
+                                      " is open read-only");
     return status::ok();
   }
 
@@ -183,11 +191,13 @@ class log_impl final : public event_log {
   std::once_flag close_once_;
 };
 
-// --- subscription --------------------------------------------------------------
+// --- subscription
+// --------------------------------------------------------------
 
 result<std::vector<events::event>> subscription_impl::next(
     size_t max, std::chrono::milliseconds timeout) {
-  if (cancelled_ || log_->closed()) return status::closed("subscription closed");
+  if (cancelled_ || log_->closed())
+    return status::closed("subscription closed");
   uint64_t h = log_->head();
   if (h < next_) {
     h = log_->wait_for(next_, timeout, cancelled_);
@@ -209,7 +219,8 @@ void subscription_impl::cancel() {
   log_->wake_all();
 }
 
-// --- open ----------------------------------------------------------------------
+// --- open
+// ----------------------------------------------------------------------
 
 status log_impl::init() {
   fs::path events_dir = fs::path(dir_) / "events";
@@ -220,7 +231,8 @@ status log_impl::init() {
       return status::not_found("no tmo log at " + dir_ +
                                " (start one with tmo up or tmo demo)");
     if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
-      return status::io_error("cannot create " + dir_ + ": " + std::strerror(errno));
+      return status::io_error("cannot create " + dir_ + ": " +
+                              std::strerror(errno));
   }
 
   rocksdb::Options o;
@@ -261,8 +273,8 @@ status log_impl::init() {
       auto secondary = fs::temp_directory_path() /
                        ("tmo-secondary-" + std::to_string(::getpid()) + "-" +
                         std::to_string(reinterpret_cast<uintptr_t>(this)));
-      s = rocksdb::DB::OpenAsSecondary(o, path, secondary.string(), cfs, &handles_,
-                                       &raw);
+      s = rocksdb::DB::OpenAsSecondary(o, path, secondary.string(), cfs,
+                                       &handles_, &raw);
       break;
     }
   }
@@ -275,19 +287,22 @@ status log_impl::init() {
     if (g.IsNotFound()) {
       rocksdb::WriteOptions wo;
       wo.sync = true;
-      auto w = db_->Put(wo, meta_cf(), keys::meta_format, keys::be64(format_version));
+      auto w = db_->Put(wo, meta_cf(), keys::meta_format,
+                        keys::be64(format_version));
       if (!w.ok()) return from_rocks(w, dir_);
     } else if (!g.ok()) {
       return from_rocks(g, dir_);
     } else if (v.size() != 8 || keys::read_be64(v) != format_version) {
-      return status::corruption("the log at " + dir_ +
-                                " has an unknown format version; this tmo reads " +
-                                std::to_string(format_version));
+      return status::corruption(
+          "the log at " + dir_ +
+          " has an unknown format version; this tmo reads " +
+          std::to_string(format_version));
     }
   }
   auto h = load_head();
   if (!h) return h;
-  if (opts_.mode == open_mode::read_write) writer_ = std::thread([this] { writer_loop(); });
+  if (opts_.mode == open_mode::read_write)
+    writer_ = std::thread([this] { writer_loop(); });
   return status::ok();
 }
 
@@ -300,7 +315,8 @@ status log_impl::load_head() {
     return status::ok();
   }
   auto key = it->key();
-  if (key.size() != 8) return status::corruption("the last log key is not a seq");
+  if (key.size() != 8)
+    return status::corruption("the last log key is not a seq");
   uint64_t seq = keys::read_be64(key.ToStringView());
   events::decoder dec;
   auto ev = dec.decode(seq, it->value().ToStringView());
@@ -318,14 +334,15 @@ status log_impl::load_head() {
     std::string v;
     auto g = db_->Get({}, meta_cf(), keys::meta_head_seq, &v);
     if (!g.ok() || v.size() != 8 || keys::read_be64(v) != seq)
-      return status::corruption("the log at " + dir_ + " ends at seq " +
-                                std::to_string(seq) +
-                                " but its recorded head differs; see tmo events verify");
+      return status::corruption(
+          "the log at " + dir_ + " ends at seq " + std::to_string(seq) +
+          " but its recorded head differs; see tmo events verify");
   }
   return status::ok();
 }
 
-// --- append --------------------------------------------------------------------
+// --- append
+// --------------------------------------------------------------------
 
 result<append_result> log_impl::append(std::vector<events::sealed> events,
                                        std::vector<expectation> expected) {
@@ -366,7 +383,8 @@ void log_impl::writer_loop() {
 result<uint64_t> log_impl::lookup_version(const std::string& stream) {
   auto it = versions_.find(stream);
   if (it != versions_.end()) return it->second;
-  std::string upper = keys::stream_key(stream, std::numeric_limits<uint64_t>::max());
+  std::string upper =
+      keys::stream_key(stream, std::numeric_limits<uint64_t>::max());
   std::unique_ptr<rocksdb::Iterator> iter(db_->NewIterator({}, streams_cf()));
   iter->SeekForPrev(upper);
   uint64_t v = 0;
@@ -434,7 +452,8 @@ void log_impl::write_group(std::deque<request*>& group) {
       ev.stamp(next, version);
       chain = ev.chain(chain);
       batch.Put(log_cf(), keys::be64(next), ev.bytes());
-      batch.Put(streams_cf(), keys::stream_key(ev.stream(), version), keys::be64(next));
+      batch.Put(streams_cf(), keys::stream_key(ev.stream(), version),
+                keys::be64(next));
       ++next;
     }
     for (auto& [stream, v] : mine) staged[std::string(stream)] = v;
@@ -444,13 +463,15 @@ void log_impl::write_group(std::deque<request*>& group) {
   if (next != head() + 1) {
     batch.Put(meta_cf(), keys::meta_head_seq, keys::be64(next - 1));
     batch.Put(meta_cf(), keys::meta_head_hash,
-              std::string_view(reinterpret_cast<const char*>(chain.data()), chain.size()));
+              std::string_view(reinterpret_cast<const char*>(chain.data()),
+                               chain.size()));
     rocksdb::WriteOptions wo;
     wo.sync = opts_.durability == durability::sync;
     auto s = db_->Write(wo, &batch);
     if (!s.ok()) {
       failed_ = from_rocks(s, dir_);
-      for (size_t j = 0; j < group.size(); ++j) group[j]->done.set_value(failed_);
+      for (size_t j = 0; j < group.size(); ++j)
+        group[j]->done.set_value(failed_);
       return;
     }
     for (auto& [stream, v] : staged) versions_[stream] = v;
@@ -484,9 +505,11 @@ void log_impl::close() {
   });
 }
 
-// --- read ----------------------------------------------------------------------
+// --- read
+// ----------------------------------------------------------------------
 
-result<std::vector<events::event>> log_impl::read(uint64_t from_seq, size_t limit) {
+result<std::vector<events::event>> log_impl::read(uint64_t from_seq,
+                                                  size_t limit) {
   std::vector<events::event> out;
   if (limit == 0) return out;
   uint64_t h = head();
@@ -504,8 +527,9 @@ result<std::vector<events::event>> log_impl::read(uint64_t from_seq, size_t limi
   return out;
 }
 
-status log_impl::scan(uint64_t from_seq,
-                      const std::function<bool(uint64_t, events::Event::Reader)>& fn) {
+status log_impl::scan(
+    uint64_t from_seq,
+    const std::function<bool(uint64_t, events::Event::Reader)>& fn) {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   ro.readahead_size = 2 << 20;
@@ -513,7 +537,8 @@ status log_impl::scan(uint64_t from_seq,
   uint64_t h = head();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf()));
   events::decoder dec;
-  for (it->Seek(keys::be64(from_seq == 0 ? 1 : from_seq)); it->Valid(); it->Next()) {
+  for (it->Seek(keys::be64(from_seq == 0 ? 1 : from_seq)); it->Valid();
+       it->Next()) {
     auto k = it->key().ToStringView();
     if (k.size() != 8) return status::corruption("a log key is not a seq");
     uint64_t seq = keys::read_be64(k);
@@ -525,9 +550,8 @@ status log_impl::scan(uint64_t from_seq,
   return from_rocks(it->status(), dir_);
 }
 
-result<std::vector<events::event>> log_impl::read_stream(std::string_view stream,
-                                                         uint64_t from_version,
-                                                         size_t limit) {
+result<std::vector<events::event>> log_impl::read_stream(
+    std::string_view stream, uint64_t from_version, size_t limit) {
   std::vector<events::event> out;
   std::string s(stream);
   std::string prefix = s + '\0';
@@ -539,7 +563,8 @@ result<std::vector<events::event>> log_impl::read_stream(std::string_view stream
     auto k = it->key().ToStringView();
     if (!k.starts_with(prefix)) break;
     auto v = it->value().ToStringView();
-    if (v.size() != 8) return status::corruption("stream index entry of " + s + " is bad");
+    if (v.size() != 8)
+      return status::corruption("stream index entry of " + s + " is bad");
     if (opts_.mode == open_mode::read_write && keys::read_be64(v) > h) break;
     seq_keys.emplace_back(v);
   }
@@ -553,8 +578,9 @@ result<std::vector<events::event>> log_impl::read_stream(std::string_view stream
   for (size_t i = 0; i < slices.size(); ++i) {
     uint64_t seq = keys::read_be64(seq_keys[i]);
     if (!statuses[i].ok())
-      return status::corruption("seq " + std::to_string(seq) + " of stream " + s +
-                                " is indexed but missing: " + statuses[i].ToString());
+      return status::corruption(
+          "seq " + std::to_string(seq) + " of stream " + s +
+          " is indexed but missing: " + statuses[i].ToString());
     auto ev = events::event::decode(seq, values[i].ToStringView());
     if (!ev) return ev.error();
     out.push_back(std::move(*ev));
@@ -571,7 +597,8 @@ result<uint64_t> log_impl::stream_version(std::string_view stream) {
   // Skip index entries a concurrent group wrote past the published head.
   while (it->Valid()) {
     auto k = it->key().ToStringView();
-    if (!(k.size() == s.size() + 9 && k.starts_with(s) && k[s.size()] == '\0')) break;
+    if (!(k.size() == s.size() + 9 && k.starts_with(s) && k[s.size()] == '\0'))
+      break;
     if (opts_.mode != open_mode::read_write ||
         keys::read_be64(it->value().ToStringView()) <= h)
       return keys::read_be64(k.substr(s.size() + 1));
@@ -591,15 +618,18 @@ result<std::vector<stream_head>> log_impl::streams() {
     if (nul == std::string_view::npos || k.size() != nul + 9)
       return status::corruption("a stream index key is malformed");
     std::string name(k.substr(0, nul));
-    it->SeekForPrev(keys::stream_key(name, std::numeric_limits<uint64_t>::max()));
-    out.push_back({name, keys::read_be64(it->key().ToStringView().substr(nul + 1))});
+    it->SeekForPrev(
+        keys::stream_key(name, std::numeric_limits<uint64_t>::max()));
+    out.push_back(
+        {name, keys::read_be64(it->key().ToStringView().substr(nul + 1))});
     it->Seek(name + '\x01');
   }
   if (!it->status().ok()) return from_rocks(it->status(), dir_);
   return out;
 }
 
-// --- verify --------------------------------------------------------------------
+// --- verify
+// --------------------------------------------------------------------
 
 result<verify_report> log_impl::verify() {
   verify_report rep;
@@ -620,7 +650,8 @@ result<verify_report> log_impl::verify() {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto k = it->key().ToStringView();
     if (k.size() != 8) {
-      fail(expect, "seq " + std::to_string(expect) + ": a log key is not 8 bytes");
+      fail(expect,
+           "seq " + std::to_string(expect) + ": a log key is not 8 bytes");
       break;
     }
     uint64_t seq = keys::read_be64(k);
@@ -662,11 +693,12 @@ result<verify_report> log_impl::verify() {
     if (!g.ok() && !g.IsNotFound()) return from_rocks(g, dir_);
     uint64_t meta_head = g.ok() && v.size() == 8 ? keys::read_be64(v) : 0;
     // A live writer may have moved the meta head past what was checked.
-    bool moved_on = opts_.mode == open_mode::read_write && meta_head > rep.head &&
-                    meta_head <= head();
+    bool moved_on = opts_.mode == open_mode::read_write &&
+                    meta_head > rep.head && meta_head <= head();
     if (meta_head < rep.head) {
       fail(meta_head + 1, "seq " + std::to_string(meta_head + 1) +
-                              " is past the recorded head " + std::to_string(meta_head));
+                              " is past the recorded head " +
+                              std::to_string(meta_head));
     } else if (meta_head > rep.head && !moved_on) {
       fail(rep.head + 1, "seq " + std::to_string(rep.head + 1) +
                              " is missing: the recorded head is " +
@@ -690,12 +722,14 @@ status log_impl::catch_up() {
   return load_head();
 }
 
-// --- projections ---------------------------------------------------------------
+// --- projections
+// ---------------------------------------------------------------
 
-result<std::optional<std::string>> log_impl::projection_get(std::string_view name,
-                                                            std::string_view key) {
+result<std::optional<std::string>> log_impl::projection_get(
+    std::string_view name, std::string_view key) {
   std::string v;
-  auto s = db_->Get({}, projections_cf(), keys::projection_state(name, key), &v);
+  auto s =
+      db_->Get({}, projections_cf(), keys::projection_state(name, key), &v);
   if (s.IsNotFound()) return std::optional<std::string>{};
   if (!s.ok()) return from_rocks(s, dir_);
   return std::optional<std::string>{std::move(v)};
@@ -703,7 +737,8 @@ result<std::optional<std::string>> log_impl::projection_get(std::string_view nam
 
 result<uint64_t> log_impl::projection_checkpoint(std::string_view name) {
   std::string v;
-  auto s = db_->Get({}, projections_cf(), keys::projection_checkpoint(name), &v);
+  auto s =
+      db_->Get({}, projections_cf(), keys::projection_checkpoint(name), &v);
   if (s.IsNotFound()) return uint64_t{0};
   if (!s.ok()) return from_rocks(s, dir_);
   if (v.size() != 8)
@@ -713,11 +748,13 @@ result<uint64_t> log_impl::projection_checkpoint(std::string_view name) {
 }
 
 status log_impl::commit_projection(
-    std::string_view name, const std::vector<std::pair<std::string, std::string>>& puts,
+    std::string_view name,
+    const std::vector<std::pair<std::string, std::string>>& puts,
     const std::vector<std::string>& deletes, uint64_t checkpoint_seq) {
   if (auto s = check_writable(); !s) return s;
   rocksdb::WriteBatch batch;
-  for (auto& k : deletes) batch.Delete(projections_cf(), keys::projection_state(name, k));
+  for (auto& k : deletes)
+    batch.Delete(projections_cf(), keys::projection_state(name, k));
   for (auto& [k, v] : puts)
     batch.Put(projections_cf(), keys::projection_state(name, k), v);
   batch.Put(projections_cf(), keys::projection_checkpoint(name),

@@ -116,8 +116,9 @@ class event_log {
 
   // Appends `events` atomically, after checking `expected` against the
   // streams' versions (status::conflict naming the stream otherwise).
-  virtual result<append_result> append(std::vector<events::sealed> events,
-                                       std::vector<expectation> expected = {}) = 0;
+  virtual result<append_result> append(
+      std::vector<events::sealed> events,
+      std::vector<expectation> expected = {}) = 0;
   // Seals the drafts, then appends them.
   result<append_result> append(std::vector<events::draft>&& drafts,
                                std::vector<expectation> expected = {});
@@ -135,7 +136,8 @@ class event_log {
   // status::corruption naming its seq.
   virtual status scan(
       uint64_t from_seq,
-      const std::function<bool(uint64_t seq, events::Event::Reader ev)>& fn) = 0;
+      const std::function<bool(uint64_t seq, events::Event::Reader ev)>&
+          fn) = 0;
 
   // The last seq; 0 for an empty log.
   virtual uint64_t head() const = 0;
@@ -155,10 +157,11 @@ class event_log {
   // Secondary mode: catch up with the writer. A no-op otherwise.
   virtual status catch_up() = 0;
 
-  // --- projection state -------------------------------------------------------
-  // A projection's state is a set of keys under its name; its checkpoint is
-  // the seq of the last event folded into it. commit_projection writes both
-  // in one WriteBatch, so they can't disagree after a crash.
+  // --- projection state
+  // ------------------------------------------------------- A projection's
+  // state is a set of keys under its name; its checkpoint is the seq of the
+  // last event folded into it. commit_projection writes both in one WriteBatch,
+  // so they can't disagree after a crash.
   virtual result<std::optional<std::string>> projection_get(
       std::string_view name, std::string_view key) = 0;
   // 0 when the projection has none yet.

@@ -36,7 +36,8 @@ inline std::string stream_key(std::string_view stream, uint64_t version) {
 }
 
 // 's' name NUL key: a projection's state.
-inline std::string projection_state(std::string_view name, std::string_view key) {
+inline std::string projection_state(std::string_view name,
+                                    std::string_view key) {
   std::string k;
   k.reserve(name.size() + key.size() + 2);
   k.push_back('s');

@@ -1,0 +1,60 @@
+// Helpers shared by the tests: temporary directories and event drafts.
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "events/event.hpp"
+
+namespace tmo::test {
+
+// A fresh directory under $TMPDIR, removed with the object.
+class temp_dir {
+ public:
+  temp_dir() {
+    static std::atomic<int> counter{0};
+    auto base = std::filesystem::temp_directory_path();
+    path_ = (base / ("tmo-test-" + std::to_string(::getpid()) + "-" +
+                     std::to_string(counter++)))
+                .string();
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// A note event on `stream` with `text`, at a fixed time.
+inline events::draft note(const std::string& stream, const std::string& text,
+                          int64_t time_ns = 1'700'000'000'000'000'000) {
+  events::draft d(stream, "test", time_ns);
+  d.payload().initNote().setText(capnp::Text::Reader(text.data(), text.size()));
+  return d;
+}
+
+inline std::vector<events::draft> notes(const std::string& stream, int n,
+                                        const std::string& prefix = "n") {
+  std::vector<events::draft> v;
+  for (int i = 0; i < n; ++i)
+    v.push_back(note(stream, prefix + std::to_string(i)));
+  return v;
+}
+
+inline std::vector<events::draft> one(events::draft d) {
+  std::vector<events::draft> v;
+  v.push_back(std::move(d));
+  return v;
+}
+
+}  // namespace tmo::test
