@@ -44,5 +44,6 @@ int64_t now_ns();
 
 void register_events(CLI::App& app, context& ctx);
 void register_demo(CLI::App& app, context& ctx);
+void register_completion(CLI::App& app, context& ctx);
 
 }  // namespace tmo::cli

@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
 
   register_events(app, ctx);
   register_demo(app, ctx);
+  register_completion(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
 // Encoding and defensive decoding of events. See event.hpp for the contract
 // and docs/event_format.md for the bytes.
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -117,6 +118,42 @@ hash sealed::chain(const hash& prev) {
   SHA256_Final(h.data(), &ctx);
   std::memcpy(bytes_.data() + hash_offset_, h.data(), hash_size);
   return h;
+}
+
+result<sealed> sealed::from_value(uint64_t seq, std::string_view bytes) {
+  decoder dec;
+  auto r = dec.decode(seq, bytes);
+  if (!r) return r.error();
+  auto tag = r->getPayload().which();
+  if (kind_name(tag).empty())
+    return status::invalid_argument("seq " + std::to_string(seq) +
+                                    ": a kind this build does not know");
+  std::vector<capnp::word> words(bytes.size() / 8);
+  std::memcpy(words.data(), bytes.data(), bytes.size());
+  try {
+    capnp::FlatArrayMessageReader reader(
+        kj::arrayPtr(words.data(), words.size()));
+    auto root = reader.getRoot<Event>();
+    const auto* base = reinterpret_cast<const char*>(words.data());
+    auto data = capnp::AnyStruct::Reader(root).getDataSection();
+    if (data.size() < std::max(offsets().seq, offsets().version) + 8)
+      return status::corruption("seq " + std::to_string(seq) +
+                                ": the envelope is too short");
+    sealed out;
+    out.bytes_ = std::string(bytes);
+    out.seq_offset_ =
+        reinterpret_cast<const char*>(data.begin()) - base + offsets().seq;
+    out.version_offset_ =
+        reinterpret_cast<const char*>(data.begin()) - base + offsets().version;
+    out.hash_offset_ =
+        reinterpret_cast<const char*>(root.getHash().begin()) - base;
+    out.stream_ = root.getStream().cStr();
+    out.kind_ = kind_name(tag);
+    return out;
+  } catch (const kj::Exception& e) {
+    return status::corruption("seq " + std::to_string(seq) + ": " +
+                              e.getDescription().cStr());
+  }
 }
 
 // --- draft -------------------------------------------------------------------

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include <capnp/dynamic.h>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
@@ -64,6 +65,11 @@ class sealed {
   // Computes SHA-256(prev || bytes with the hash zeroed), writes it into the
   // bytes and returns it. Call after stamp().
   hash chain(const hash& prev);
+
+  // A value as it was stored under `seq` (an export being imported), to be
+  // appended again byte for byte: stamping and chaining it at the same seq
+  // after the same predecessor reproduces it exactly.
+  static result<sealed> from_value(uint64_t seq, std::string_view bytes);
 
  private:
   friend class draft;
@@ -162,6 +168,9 @@ class event {
 status append_json(std::string& out, Event::Reader ev);
 // The payload alone as a JSON object.
 status append_payload_json(std::string& out, Event::Reader ev);
+
+// One reflected value (a payload field) as JSON.
+void append_value_json(std::string& out, capnp::DynamicValue::Reader v);
 
 // "2026-11-25T16:38:13.123456789Z"
 std::string format_time(int64_t time_ns);

@@ -126,6 +126,10 @@ void append_value(std::string& out, capnp::DynamicValue::Reader v) {
 
 }  // namespace
 
+void append_value_json(std::string& out, capnp::DynamicValue::Reader v) {
+  append_value(out, v);
+}
+
 void append_json_string(std::string& out, std::string_view s) {
   static const char hex[] = "0123456789abcdef";
   out += '"';

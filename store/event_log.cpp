@@ -8,8 +8,10 @@
 // written the next one gathers, so the group size grows with the load and
 // the fsync cost is shared. There is no bound on the queue: appenders block
 // on their own futures, so at most one request per appender is in flight.
+#include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -70,6 +72,19 @@ struct request {
 
 class log_impl;
 
+// Removes the directories of secondaries whose process is gone (killed
+// `tmo events tail -f`s).
+void remove_stale_secondaries() {
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+    auto name = e.path().filename().string();
+    if (!name.starts_with("tmo-secondary-")) continue;
+    auto pid = std::strtol(name.c_str() + 14, nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      fs::remove_all(e.path(), ec);
+  }
+}
+
 class subscription_impl final : public subscription {
  public:
   subscription_impl(log_impl* log, uint64_t from) : log_(log), next_(from) {}
@@ -93,6 +108,10 @@ class log_impl final : public event_log {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     handles_.clear();
     db_.reset();
+    if (!secondary_dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(secondary_dir_, ec);
+    }
   }
 
   status init();
@@ -106,6 +125,17 @@ class log_impl final : public event_log {
                                                  size_t limit) override;
   status scan(
       uint64_t from_seq,
+      const std::function<bool(uint64_t, events::Event::Reader)>& fn) override;
+  status scan_reverse(
+      uint64_t from_seq,
+      const std::function<bool(uint64_t, events::Event::Reader)>& fn) override;
+  status scan_values(
+      uint64_t from_seq,
+      const std::function<bool(uint64_t, std::string_view)>& fn) override;
+  result<std::vector<uint64_t>> stream_seqs(std::string_view stream,
+                                            bool prefix) override;
+  status get_seqs(
+      const std::vector<uint64_t>& seqs,
       const std::function<bool(uint64_t, events::Event::Reader)>& fn) override;
   uint64_t head() const override {
     return head_.load(std::memory_order_acquire);
@@ -167,6 +197,7 @@ class log_impl final : public event_log {
   }
 
   std::string dir_;
+  std::string secondary_dir_;  // a secondary's own files (info logs)
   options opts_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -270,11 +301,13 @@ status log_impl::init() {
       s = rocksdb::DB::OpenForReadOnly(o, path, cfs, &handles_, &raw);
       break;
     case open_mode::secondary: {
-      auto secondary = fs::temp_directory_path() /
-                       ("tmo-secondary-" + std::to_string(::getpid()) + "-" +
-                        std::to_string(reinterpret_cast<uintptr_t>(this)));
-      s = rocksdb::DB::OpenAsSecondary(o, path, secondary.string(), cfs,
-                                       &handles_, &raw);
+      remove_stale_secondaries();
+      secondary_dir_ = (fs::temp_directory_path() /
+                        ("tmo-secondary-" + std::to_string(::getpid()) + "-" +
+                         std::to_string(reinterpret_cast<uintptr_t>(this))))
+                           .string();
+      s = rocksdb::DB::OpenAsSecondary(o, path, secondary_dir_, cfs, &handles_,
+                                       &raw);
       break;
     }
   }
@@ -548,6 +581,104 @@ status log_impl::scan(
     if (!fn(seq, *ev)) return status::ok();
   }
   return from_rocks(it->status(), dir_);
+}
+
+status log_impl::scan_values(
+    uint64_t from_seq,
+    const std::function<bool(uint64_t, std::string_view)>& fn) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 2 << 20;
+  uint64_t h = head();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf()));
+  for (it->Seek(keys::be64(from_seq == 0 ? 1 : from_seq)); it->Valid();
+       it->Next()) {
+    auto k = it->key().ToStringView();
+    if (k.size() != 8) return status::corruption("a log key is not a seq");
+    uint64_t seq = keys::read_be64(k);
+    if (opts_.mode == open_mode::read_write && seq > h) break;
+    if (!fn(seq, it->value().ToStringView())) return status::ok();
+  }
+  return from_rocks(it->status(), dir_);
+}
+
+status log_impl::scan_reverse(
+    uint64_t from_seq,
+    const std::function<bool(uint64_t, events::Event::Reader)>& fn) {
+  uint64_t h = head();
+  if (from_seq == 0 || (opts_.mode == open_mode::read_write && from_seq > h))
+    from_seq = h;
+  if (from_seq == 0 && opts_.mode == open_mode::read_write) return status::ok();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, log_cf()));
+  events::decoder dec;
+  if (from_seq == 0)
+    it->SeekToLast();
+  else
+    it->SeekForPrev(keys::be64(from_seq));
+  for (; it->Valid(); it->Prev()) {
+    auto k = it->key().ToStringView();
+    if (k.size() != 8) return status::corruption("a log key is not a seq");
+    uint64_t seq = keys::read_be64(k);
+    auto ev = dec.decode(seq, it->value().ToStringView());
+    if (!ev) return ev.error();
+    if (!fn(seq, *ev)) return status::ok();
+  }
+  return from_rocks(it->status(), dir_);
+}
+
+result<std::vector<uint64_t>> log_impl::stream_seqs(std::string_view stream,
+                                                    bool prefix) {
+  std::vector<uint64_t> seqs;
+  std::string start(stream);
+  if (!prefix) start += '\0';
+  uint64_t h = head();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, streams_cf()));
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    auto k = it->key().ToStringView();
+    if (!k.starts_with(start)) break;
+    auto v = it->value().ToStringView();
+    if (v.size() != 8)
+      return status::corruption("a stream index entry is not a seq");
+    uint64_t seq = keys::read_be64(v);
+    if (opts_.mode == open_mode::read_write && seq > h) continue;
+    seqs.push_back(seq);
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), dir_);
+  if (prefix) std::sort(seqs.begin(), seqs.end());
+  return seqs;
+}
+
+status log_impl::get_seqs(
+    const std::vector<uint64_t>& seqs,
+    const std::function<bool(uint64_t, events::Event::Reader)>& fn) {
+  events::decoder dec;
+  constexpr size_t chunk = 256;
+  std::vector<std::string> ks;
+  std::vector<rocksdb::Slice> slices;
+  std::vector<rocksdb::PinnableSlice> values(chunk);
+  std::vector<rocksdb::Status> statuses(chunk);
+  for (size_t at = 0; at < seqs.size(); at += chunk) {
+    size_t n = std::min(chunk, seqs.size() - at);
+    ks.clear();
+    slices.clear();
+    for (size_t i = 0; i < n; ++i) ks.push_back(keys::be64(seqs[at + i]));
+    for (auto& k : ks) slices.emplace_back(k);
+    for (auto& v : values) v.Reset();
+    db_->MultiGet({}, log_cf(), n, slices.data(), values.data(),
+                  statuses.data(),
+                  /*sorted_input=*/true);
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t seq = seqs[at + i];
+      if (!statuses[i].ok())
+        return status::corruption(
+            "seq " + std::to_string(seq) +
+            " is indexed but missing: " + statuses[i].ToString());
+      auto ev = dec.decode(seq, values[i].ToStringView());
+      if (!ev) return ev.error();
+      if (!fn(seq, *ev)) return status::ok();
+    }
+  }
+  return status::ok();
 }
 
 result<std::vector<events::event>> log_impl::read_stream(

@@ -139,6 +139,25 @@ class event_log {
       const std::function<bool(uint64_t seq, events::Event::Reader ev)>&
           fn) = 0;
 
+  // Like scan, but hands over the stored bytes undecoded.
+  virtual status scan_values(
+      uint64_t from_seq,
+      const std::function<bool(uint64_t seq, std::string_view value)>& fn) = 0;
+  // Like scan, newest first: from `from_seq` (0: the head) down to seq 1.
+  virtual status scan_reverse(
+      uint64_t from_seq,
+      const std::function<bool(uint64_t seq, events::Event::Reader ev)>&
+          fn) = 0;
+  // The seqs of every event of the streams named `stream`, or of every
+  // stream starting with it when `prefix`, in seq order, via the stream index.
+  virtual result<std::vector<uint64_t>> stream_seqs(std::string_view stream,
+                                                    bool prefix) = 0;
+  // Calls `fn` for the events at `seqs` (sorted), like scan.
+  virtual status get_seqs(
+      const std::vector<uint64_t>& seqs,
+      const std::function<bool(uint64_t seq, events::Event::Reader ev)>&
+          fn) = 0;
+
   // The last seq; 0 for an empty log.
   virtual uint64_t head() const = 0;
   virtual events::hash head_hash() const = 0;
