@@ -27,7 +27,7 @@ build: configure
 # the event stream. Each run adds a session to $(DEMO_DIR).
 run: build
 	$(TMO) demo --data-dir $(DEMO_DIR)
-	$(TMO) events cat --data-dir $(DEMO_DIR) -o table | tail -n 25
+	$(TMO) events tail -n 25 --data-dir $(DEMO_DIR)
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(CTEST_JOBS)

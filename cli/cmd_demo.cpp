@@ -159,16 +159,16 @@ int run_demo(const context& ctx, bool quiet) {
     e.setTo("busy");
     e.setReason("working on T-1");
   }));
-  TRY(checkin,
-      s.emit("schedule/c-1", "dev-1", *busy,
-             [&](auto p) {
-               auto e = p.initCheckinScheduled();
-               e.setCheckinId("c-1");
-               e.setTarget(text(who("dev-1")));
-               e.setDueNs(now_ns() + 15LL * 60 * 1'000'000'000);
-               e.setNote("check the health check PR");
-             },
-             {{"schedule/c-1", l.stream_version("schedule/c-1").value()}}));
+  std::string checkin_id = team + "-c1";
+  TRY(checkin, s.emit("schedule/" + checkin_id, "dev-1", *busy,
+                      [&](auto p) {
+                        auto e = p.initCheckinScheduled();
+                        e.setCheckinId(text(checkin_id));
+                        e.setTarget(text(who("dev-1")));
+                        e.setDueNs(now_ns() + 15LL * 60 * 1'000'000'000);
+                        e.setNote("check the health check PR");
+                      },
+                      {{"schedule/" + checkin_id, 0}}));
   TRY(commit, s.emit(agent("dev-1"), "orchestrator", *busy, [&](auto p) {
     auto e = p.initGitCommitted();
     e.setProjectDir(text(project));

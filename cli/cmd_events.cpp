@@ -458,8 +458,7 @@ int run_verify(const context& ctx, bool quiet) {
   return exit_ok;
 }
 
-// --- export / import
-// ---------------------------------------------------------------
+// --- export / import ---
 
 const char b64_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -579,6 +578,7 @@ int run_import(const context& ctx, const std::string& file) {
   std::string last_hash;
   uint64_t last_seq = 0, lines = 0, imported = 0;
   uint64_t expect = (*log)->head() + 1;
+  events::hash prev = (*log)->head_hash();
   auto where = [&] { return file + ":" + std::to_string(lines); };
   auto flush = [&]() -> status {
     if (batch.empty()) return status::ok();
@@ -626,6 +626,13 @@ int run_import(const context& ctx, const std::string& file) {
     if (!bytes) return fail(where() + ": value is not base64");
     auto sealed = events::sealed::from_value(seq, *bytes);
     if (!sealed) return fail(where() + ": " + sealed.error().message());
+    // Chain it here first, so an edited line is named, not just a bad head.
+    prev = sealed->chain(prev);
+    if (events::to_hex(prev) != j["hash"].get<std::string>())
+      return fail(
+          where() + ": seq " + std::to_string(seq) +
+          ": its hash does not follow from the lines before; the export "
+          "was edited");
     batch.push_back(std::move(*sealed));
     last_seq = seq;
     last_hash = j["hash"].get<std::string>();
@@ -645,6 +652,16 @@ int run_kinds() {
   for (auto k : events::all_kinds())
     if (!k.empty() && !write_out(std::string(k) + "\n")) break;
   return exit_ok;
+}
+
+CLI::Validator count_check() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+          return "expected a count like 10, not " + v;
+        return "";
+      },
+      "COUNT");
 }
 
 void add_filters(CLI::App* verb, select_options& o) {
@@ -701,7 +718,8 @@ void register_events(CLI::App& app, context& ctx) {
       "  tmo events cat --reverse -n 5                    the newest five");
   add_filters(cat, *o);
   add_output(cat, *o);
-  cat->add_option("-n,--count", o->count, "print at most COUNT events");
+  cat->add_option("-n,--count", o->count, "print at most COUNT events")
+      ->check(count_check());
   cat->add_flag("--reverse", o->reverse, "newest first");
   add_data_dir(cat, ctx);
   cat->callback(
@@ -722,6 +740,7 @@ void register_events(CLI::App& app, context& ctx) {
   add_output(tail, *t, false);
   tail->add_option("-n,--count", t->count,
                    "how many past events to show first (default 10)")
+      ->check(count_check())
       ->each([t](const std::string&) { t->count_set = true; });
   tail->add_flag("-f,--follow", t->follow,
                  "keep printing new events as they are appended");
@@ -771,7 +790,7 @@ void register_events(CLI::App& app, context& ctx) {
       "Example:\n"
       "  tmo events verify --data-dir ~/.tmo");
   verify->add_flag("-q,--quiet", *quiet,
-                   "print nothing; the exit status tells");
+                   "print only the error; the exit status tells");
   add_data_dir(verify, ctx);
   verify->callback([&ctx, quiet] {
     ctx.run = [&ctx, quiet] { return run_verify(ctx, *quiet); };

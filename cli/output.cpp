@@ -39,6 +39,14 @@ std::string fit(std::string s, size_t width) {
   return s;
 }
 
+// Control characters from untrusted text (stream and actor names) would
+// move the cursor or recolour the terminal: show them as '?'.
+std::string printable(std::string s) {
+  for (auto& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return s;
+}
+
 const char* kind_color(const std::string& kind) {
   if (kind.starts_with("agent.") || kind.starts_with("pane."))
     return "\033[36m";
@@ -106,9 +114,9 @@ result<bool> printer::print(events::Event::Reader ev) {
       row r;
       r.seq = std::to_string(ev.getSeq());
       r.time = short_time(ev.getTimeNs());
-      r.stream = ev.getStream().cStr();
-      r.kind = ev.getKind().cStr();
-      r.actor = ev.getActor().cStr();
+      r.stream = printable(ev.getStream().cStr());
+      r.kind = printable(ev.getKind().cStr());
+      r.actor = printable(ev.getActor().cStr());
       if (auto s = events::append_payload_json(r.payload, ev); !s) return s;
       if (!sized_) {
         pending_.push_back(std::move(r));

@@ -211,8 +211,7 @@ bool filter::past_end(events::Event::Reader ev) const {
   return until_seq && ev.getSeq() > *until_seq;
 }
 
-// --- format strings
-// -------------------------------------------------------------
+// --- format strings ---
 
 result<format_string> format_string::parse(std::string_view spec) {
   static const std::vector<std::string_view> fields = {
@@ -386,8 +385,7 @@ status format_string::append(std::string& out, events::Event::Reader ev) const {
   return status::ok();
 }
 
-// --- CSV
-// -------------------------------------------------------------------------
+// --- CSV ---
 
 namespace {
 void csv_field(std::string& out, std::string_view s) {

@@ -101,7 +101,7 @@ std::optional<kind_tag> kind_from_name(std::string_view name) {
 
 const std::vector<std::string_view>& all_kinds() { return kinds().names; }
 
-// --- sealed ------------------------------------------------------------------
+// --- sealed ---
 
 void sealed::stamp(uint64_t seq, uint64_t stream_version) {
   std::memcpy(bytes_.data() + seq_offset_, &seq, 8);
@@ -156,7 +156,7 @@ result<sealed> sealed::from_value(uint64_t seq, std::string_view bytes) {
   }
 }
 
-// --- draft -------------------------------------------------------------------
+// --- draft ---
 
 draft::draft()
     : msg_(std::make_unique<capnp::MallocMessageBuilder>(first_segment_words)) {
@@ -250,7 +250,7 @@ result<sealed> draft::seal() {
   return out;
 }
 
-// --- decoder -----------------------------------------------------------------
+// --- decoder ---
 
 decoder::decoder() = default;
 decoder::~decoder() = default;
@@ -294,7 +294,7 @@ result<Event::Reader> decoder::decode(uint64_t seq, std::string_view bytes) {
   }
 }
 
-// --- event -------------------------------------------------------------------
+// --- event ---
 
 result<event> event::decode(uint64_t seq, std::string_view bytes) {
   event e;
@@ -319,7 +319,7 @@ hash event::event_hash() const {
   return h;
 }
 
-// --- chain -------------------------------------------------------------------
+// --- chain ---
 
 result<hash> decoder::check_chain(uint64_t seq, const hash& prev) const {
   auto bad = [seq](std::string_view why) {

@@ -42,7 +42,7 @@ using kind_tag = Event::Payload::Which;
 constexpr size_t hash_size = 32;
 using hash = std::array<uint8_t, hash_size>;
 
-// --- kinds -------------------------------------------------------------------
+// --- kinds ---
 
 // "agent.state_changed" for Event::Payload::AGENT_STATE_CHANGED; the names are
 // derived from the schema, so they can't drift from it. Empty when unknown.
@@ -51,7 +51,7 @@ std::optional<kind_tag> kind_from_name(std::string_view name);
 // Every kind this build knows, in ordinal order.
 const std::vector<std::string_view>& all_kinds();
 
-// --- writing -----------------------------------------------------------------
+// --- writing ---
 
 // An encoded event waiting for its seq, stream version and hash.
 class sealed {
@@ -104,7 +104,7 @@ class draft {
   std::unique_ptr<capnp::MallocMessageBuilder> msg_;
 };
 
-// --- reading -----------------------------------------------------------------
+// --- reading ---
 
 // Decodes stored values, reusing one aligned buffer. The reader it returns is
 // valid until the next decode() or the decoder's end.
@@ -157,7 +157,7 @@ class event {
   Event::Reader root_;
 };
 
-// --- JSON --------------------------------------------------------------------
+// --- JSON ---
 
 // Appends one event as a JSON object (no newline):
 // {"seq":1,"stream":"...","stream_version":1,"time":"2026-...Z",

@@ -2,9 +2,11 @@
 #
 # The grammar of keys and values, the hash chain and the rules for evolving
 # this schema are in docs/event_format.md. In short: ordinals are never
-# renumbered or reused; a retired kind stays here as a comment; a new kind is
-# a new union member with the next free ordinal. The kind name is derived
-# from the union member name: `agentStateChanged` is `agent.state_changed`.
+# renumbered or reused; a new kind is a new union member with the next free
+# ordinal; a retired kind keeps its member (Cap'n Proto allows no gaps) with
+# a "RETIRED" comment, and nothing writes it again. The kind name is derived
+# from the union member name (`agentStateChanged` is `agent.state_changed`),
+# so a member is never renamed.
 
 @0xfcf562aa19dd6c5a;
 
@@ -48,7 +50,7 @@ struct Event {
     escalationRaised @29 :EscalationRaised;
     gitReminded @30 :GitReminded;
     gitCommitted @31 :GitCommitted;
-    note @32 :Note;
+    noteAdded @32 :Note;        # note.added: free text, for people and tests
   }
 }
 

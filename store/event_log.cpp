@@ -72,6 +72,22 @@ struct request {
 
 class log_impl;
 
+uint64_t mix64(uint64_t x) {  // splitmix64's finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// One stream index entry as a number; the entries of a sound log sum to the
+// same total whichever order they are added in.
+uint64_t index_entry_digest(std::string_view stream, uint64_t version,
+                            uint64_t seq) {
+  return mix64(std::hash<std::string_view>{}(stream) ^
+               mix64(version ^ mix64(seq)));
+}
+
 // Removes the directories of secondaries whose process is gone (killed
 // `tmo events tail -f`s).
 void remove_stale_secondaries() {
@@ -151,6 +167,7 @@ class log_impl final : public event_log {
                                                from_seq == 0 ? 1 : from_seq);
   }
   result<verify_report> verify() override;
+  status verify_index(verify_report& rep, uint64_t want);
   status catch_up() override;
   result<std::optional<std::string>> projection_get(
       std::string_view name, std::string_view key) override;
@@ -222,8 +239,7 @@ class log_impl final : public event_log {
   std::once_flag close_once_;
 };
 
-// --- subscription
-// --------------------------------------------------------------
+// --- subscription ---
 
 result<std::vector<events::event>> subscription_impl::next(
     size_t max, std::chrono::milliseconds timeout) {
@@ -250,8 +266,7 @@ void subscription_impl::cancel() {
   log_->wake_all();
 }
 
-// --- open
-// ----------------------------------------------------------------------
+// --- open ---
 
 status log_impl::init() {
   fs::path events_dir = fs::path(dir_) / "events";
@@ -261,6 +276,8 @@ status log_impl::init() {
     if (opts_.mode != open_mode::read_write || !opts_.create_if_missing)
       return status::not_found("no tmo log at " + dir_ +
                                " (start one with tmo up or tmo demo)");
+    auto parent = fs::path(dir_).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
     if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
       return status::io_error("cannot create " + dir_ + ": " +
                               std::strerror(errno));
@@ -314,15 +331,17 @@ status log_impl::init() {
   if (!s.ok()) return from_rocks(s, dir_);
   db_.reset(raw);
 
-  if (opts_.mode == open_mode::read_write) {
+  {
     std::string v;
     auto g = db_->Get({}, meta_cf(), keys::meta_format, &v);
-    if (g.IsNotFound()) {
+    if (g.IsNotFound() && opts_.mode == open_mode::read_write) {
       rocksdb::WriteOptions wo;
       wo.sync = true;
       auto w = db_->Put(wo, meta_cf(), keys::meta_format,
                         keys::be64(format_version));
       if (!w.ok()) return from_rocks(w, dir_);
+    } else if (g.IsNotFound()) {
+      // A reader may open a log whose writer has not finished creating it.
     } else if (!g.ok()) {
       return from_rocks(g, dir_);
     } else if (v.size() != 8 || keys::read_be64(v) != format_version) {
@@ -374,8 +393,7 @@ status log_impl::load_head() {
   return status::ok();
 }
 
-// --- append
-// --------------------------------------------------------------------
+// --- append ---
 
 result<append_result> log_impl::append(std::vector<events::sealed> events,
                                        std::vector<expectation> expected) {
@@ -538,8 +556,7 @@ void log_impl::close() {
   });
 }
 
-// --- read
-// ----------------------------------------------------------------------
+// --- read ---
 
 result<std::vector<events::event>> log_impl::read(uint64_t from_seq,
                                                   size_t limit) {
@@ -664,9 +681,9 @@ status log_impl::get_seqs(
     for (size_t i = 0; i < n; ++i) ks.push_back(keys::be64(seqs[at + i]));
     for (auto& k : ks) slices.emplace_back(k);
     for (auto& v : values) v.Reset();
-    db_->MultiGet({}, log_cf(), n, slices.data(), values.data(),
-                  statuses.data(),
-                  /*sorted_input=*/true);
+    db_->MultiGet(
+        {}, log_cf(), n, slices.data(), values.data(), statuses.data(),
+        /*sorted_input=*/false);  // reverse callers pass them newest first
     for (size_t i = 0; i < n; ++i) {
       uint64_t seq = seqs[at + i];
       if (!statuses[i].ok())
@@ -759,8 +776,7 @@ result<std::vector<stream_head>> log_impl::streams() {
   return out;
 }
 
-// --- verify
-// --------------------------------------------------------------------
+// --- verify ---
 
 result<verify_report> log_impl::verify() {
   verify_report rep;
@@ -772,6 +788,7 @@ result<verify_report> log_impl::verify() {
   events::hash prev{};
   uint64_t expect = 1;
   std::unordered_map<std::string, uint64_t> versions;
+  uint64_t index_digest = 0;  // what the stream index must add up to
   auto fail = [&](uint64_t seq, std::string why) {
     rep.ok = false;
     rep.first_bad_seq = seq;
@@ -812,12 +829,17 @@ result<verify_report> log_impl::verify() {
       break;
     }
     v = ev->getStreamVersion();
+    index_digest += index_entry_digest({stream.begin(), stream.size()}, v, seq);
     ++rep.events;
     rep.head = seq;
     ++expect;
   }
   if (!it->status().ok()) return from_rocks(it->status(), dir_);
   rep.head_hash = prev;
+  if (rep.ok) {
+    auto s = verify_index(rep, index_digest);
+    if (!s) return s;
+  }
   if (rep.ok) {
     std::string v;
     auto g = db_->Get({}, meta_cf(), keys::meta_head_seq, &v);
@@ -846,15 +868,65 @@ result<verify_report> log_impl::verify() {
   return rep;
 }
 
+status log_impl::verify_index(verify_report& rep, uint64_t want) {
+  // Cheap pass: the index, summed the same way as the log was.
+  uint64_t got = 0, entries = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, streams_cf()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto k = it->key().ToStringView();
+    auto v = it->value().ToStringView();
+    if (k.size() < 9 || k[k.size() - 9] != '\0' || v.size() != 8) {
+      rep.ok = false;
+      rep.first_bad_seq = v.size() == 8 ? keys::read_be64(v) : rep.head;
+      rep.problem = "the stream index holds a malformed entry";
+      return status::ok();
+    }
+    uint64_t seq = keys::read_be64(v);
+    if (seq > rep.head) continue;  // written after the log pass
+    got += index_entry_digest(k.substr(0, k.size() - 9),
+                              keys::read_be64(k.substr(k.size() - 8)), seq);
+    ++entries;
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), dir_);
+  if (got == want && entries == rep.events) return status::ok();
+  // Slow pass, only for a damaged index: find the first event whose entry
+  // is missing or wrong.
+  uint64_t bad = 0;
+  auto s = scan(1, [&](uint64_t seq, events::Event::Reader ev) {
+    if (seq > rep.head) return false;
+    std::string v;
+    auto stream = ev.getStream();
+    auto g = db_->Get({}, streams_cf(),
+                      keys::stream_key({stream.begin(), stream.size()},
+                                       ev.getStreamVersion()),
+                      &v);
+    if (!g.ok() || v.size() != 8 || keys::read_be64(v) != seq) {
+      bad = seq;
+      return false;
+    }
+    return true;
+  });
+  if (!s) return s;
+  rep.ok = false;
+  rep.first_bad_seq = bad ? bad : rep.head;
+  rep.problem =
+      bad ? "seq " + std::to_string(bad) +
+                ": its stream index entry is missing or wrong"
+          : "the stream index has entries for events the log does not hold";
+  return status::ok();
+}
+
 status log_impl::catch_up() {
   if (opts_.mode != open_mode::secondary) return status::ok();
   auto s = db_->TryCatchUpWithPrimary();
   if (!s.ok()) return from_rocks(s, dir_);
-  return load_head();
+  uint64_t before = head();
+  if (auto l = load_head(); !l) return l;
+  if (head() != before) wake_all();  // subscriptions of this secondary
+  return status::ok();
 }
 
-// --- projections
-// ---------------------------------------------------------------
+// --- projections ---
 
 result<std::optional<std::string>> log_impl::projection_get(
     std::string_view name, std::string_view key) {

@@ -176,11 +176,10 @@ class event_log {
   // Secondary mode: catch up with the writer. A no-op otherwise.
   virtual status catch_up() = 0;
 
-  // --- projection state
-  // ------------------------------------------------------- A projection's
-  // state is a set of keys under its name; its checkpoint is the seq of the
-  // last event folded into it. commit_projection writes both in one WriteBatch,
-  // so they can't disagree after a crash.
+  // --- projection state ---
+  // A projection's state is a set of keys under its name; its checkpoint is
+  // the seq of the last event folded into it. commit_projection writes both
+  // in one WriteBatch, so they can't disagree after a crash.
   virtual result<std::optional<std::string>> projection_get(
       std::string_view name, std::string_view key) = 0;
   // 0 when the projection has none yet.

@@ -10,6 +10,7 @@
 #include <rocksdb/db.h>
 #include <nlohmann/json.hpp>
 
+#include "run_tmo.hpp"
 #include "store/keys.hpp"
 #include "test_util.hpp"
 
@@ -18,69 +19,15 @@ extern char** environ;
 namespace tmo::cli {
 namespace {
 
-struct run_result {
-  int rc = -1;
-  std::string out, err;
-};
-
-// Runs tmo with `args`; when `close_stdout_after` is set, closes the read
-// end of stdout after that many bytes, like `| head -c N`.
-run_result tmo(std::vector<std::string> args, size_t close_stdout_after = 0) {
-  int out[2], err[2];
-  EXPECT_EQ(::pipe(out), 0);
-  EXPECT_EQ(::pipe(err), 0);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
-  posix_spawn_file_actions_addclose(&fa, out[0]);
-  posix_spawn_file_actions_addclose(&fa, err[0]);
-  std::vector<char*> argv{const_cast<char*>(TMO_BINARY)};
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid;
-  EXPECT_EQ(posix_spawn(&pid, TMO_BINARY, &fa, nullptr, argv.data(), environ),
-            0);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(out[1]);
-  ::close(err[1]);
-  run_result r;
-  bool out_open = true, err_open = true;
-  while (out_open || err_open) {
-    pollfd p[2] = {{out_open ? out[0] : -1, POLLIN, 0},
-                   {err_open ? err[0] : -1, POLLIN, 0}};
-    if (::poll(p, 2, 10000) <= 0) break;
-    char buf[65536];
-    for (int i = 0; i < 2; ++i) {
-      if (!(p[i].revents & (POLLIN | POLLHUP))) continue;
-      ssize_t n = ::read(p[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        (i == 0 ? out_open : err_open) = false;
-        continue;
-      }
-      (i == 0 ? r.out : r.err).append(buf, n);
-      if (i == 0 && close_stdout_after && r.out.size() >= close_stdout_after) {
-        ::close(out[0]);
-        out[0] = -1;
-        out_open = false;
-      }
-    }
-  }
-  if (out[0] >= 0) ::close(out[0]);
-  ::close(err[0]);
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return r;
-}
+using test::run_tmo;
 
 TEST(CliTest, DemoWritesAVerifiableSessionShownByCat) {
   test::temp_dir d;
-  auto demo = tmo({"demo", "--data-dir", d.path()});
+  auto demo = run_tmo({"demo", "--data-dir", d.path()});
   ASSERT_EQ(demo.rc, 0) << demo.err;
   EXPECT_NE(demo.out.find("verifies"), std::string::npos) << demo.out;
 
-  auto cat = tmo({"events", "cat", "-o", "jsonl", "--data-dir", d.path()});
+  auto cat = run_tmo({"events", "cat", "-o", "jsonl", "--data-dir", d.path()});
   ASSERT_EQ(cat.rc, 0) << cat.err;
   std::istringstream in(cat.out);
   std::string line;
@@ -98,36 +45,36 @@ TEST(CliTest, DemoWritesAVerifiableSessionShownByCat) {
                  "message.sent", "message.delivered", "status.reported"})
     EXPECT_TRUE(kinds.count(k)) << k;
 
-  auto table = tmo({"events", "cat", "--data-dir", d.path()});
+  auto table = run_tmo({"events", "cat", "--data-dir", d.path()});
   ASSERT_EQ(table.rc, 0);
   EXPECT_EQ(table.out.rfind("SEQ", 0), 0u) << table.out;
   EXPECT_NE(table.out.find("team.created"), std::string::npos);
 
-  auto json = tmo({"events", "cat", "-o", "json", "--data-dir", d.path()});
+  auto json = run_tmo({"events", "cat", "-o", "json", "--data-dir", d.path()});
   ASSERT_EQ(json.rc, 0);
   EXPECT_EQ(nlohmann::json::parse(json.out).size(), seq);
 
-  auto stream = tmo({"events", "cat", "-o", "jsonl", "--stream", "team/demo",
-                     "--data-dir", d.path()});
+  auto stream = run_tmo({"events", "cat", "-o", "jsonl", "--stream",
+                         "team/demo", "--data-dir", d.path()});
   ASSERT_EQ(stream.rc, 0);
   EXPECT_EQ(nlohmann::json::parse(stream.out)["kind"], "team.created");
 
-  auto verify = tmo({"events", "verify", "--data-dir", d.path()});
+  auto verify = run_tmo({"events", "verify", "--data-dir", d.path()});
   EXPECT_EQ(verify.rc, 0) << verify.err;
   EXPECT_EQ(verify.out.rfind("ok: " + std::to_string(seq) + " events", 0), 0u)
       << verify.out;
 
   // Running the demo again adds a second team and keeps the first.
-  auto again = tmo({"demo", "-q", "--data-dir", d.path()});
+  auto again = run_tmo({"demo", "-q", "--data-dir", d.path()});
   ASSERT_EQ(again.rc, 0) << again.err;
-  auto second = tmo({"events", "cat", "-o", "jsonl", "--stream", "team/demo-2",
-                     "--data-dir", d.path()});
+  auto second = run_tmo({"events", "cat", "-o", "jsonl", "--stream",
+                         "team/demo-2", "--data-dir", d.path()});
   EXPECT_NE(second.out.find("team.created"), std::string::npos);
 }
 
 TEST(CliTest, VerifyFailsNamingTheFirstBadSeq) {
   test::temp_dir d;
-  ASSERT_EQ(tmo({"demo", "-q", "--data-dir", d.path()}).rc, 0);
+  ASSERT_EQ(run_tmo({"demo", "-q", "--data-dir", d.path()}).rc, 0);
   {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     for (auto* n : {"default", "log", "streams", "meta", "projections"})
@@ -143,7 +90,7 @@ TEST(CliTest, VerifyFailsNamingTheFirstBadSeq) {
     for (auto* h : hs) db->DestroyColumnFamilyHandle(h);
     delete db;
   }
-  auto verify = tmo({"events", "verify", "--data-dir", d.path()});
+  auto verify = run_tmo({"events", "verify", "--data-dir", d.path()});
   EXPECT_EQ(verify.rc, 1);
   EXPECT_NE(verify.err.find("seq 6"), std::string::npos) << verify.err;
   EXPECT_EQ(verify.out, "bad_seq=6\n");
@@ -151,7 +98,7 @@ TEST(CliTest, VerifyFailsNamingTheFirstBadSeq) {
 
 TEST(CliTest, MissingDataDirSaysHowToStartOne) {
   test::temp_dir d;
-  auto r = tmo({"events", "cat", "--data-dir", d.sub("none")});
+  auto r = run_tmo({"events", "cat", "--data-dir", d.sub("none")});
   EXPECT_EQ(r.rc, 1);
   EXPECT_EQ(r.err, "tmo: no tmo log at " + d.sub("none") +
                        " (start one with tmo up or tmo demo)\n");
@@ -161,13 +108,13 @@ TEST(CliTest, MissingDataDirSaysHowToStartOne) {
 TEST(CliTest, BadUsageExitsTwoWithOneLine) {
   test::temp_dir d;
   auto bad_format =
-      tmo({"events", "cat", "-o", "yaml", "--data-dir", d.path()});
+      run_tmo({"events", "cat", "-o", "yaml", "--data-dir", d.path()});
   EXPECT_EQ(bad_format.rc, 2);
   EXPECT_NE(bad_format.err.find("-o yaml"), std::string::npos)
       << bad_format.err;
-  auto bad_verb = tmo({"evnts"});
+  auto bad_verb = run_tmo({"evnts"});
   EXPECT_EQ(bad_verb.rc, 2);
-  auto bad_number = tmo({"events", "cat", "--from", "abc"});
+  auto bad_number = run_tmo({"events", "cat", "--from", "abc"});
   EXPECT_EQ(bad_number.rc, 2);
   EXPECT_EQ(std::count(bad_number.err.begin(), bad_number.err.end(), '\n'), 1)
       << bad_number.err;
@@ -176,14 +123,15 @@ TEST(CliTest, BadUsageExitsTwoWithOneLine) {
 TEST(CliTest, ClosedPipeEndsQuietly) {
   test::temp_dir d;
   for (int i = 0; i < 30; ++i)
-    ASSERT_EQ(tmo({"demo", "-q", "--data-dir", d.path()}).rc, 0);
-  auto r = tmo({"events", "cat", "-o", "jsonl", "--data-dir", d.path()}, 100);
+    ASSERT_EQ(run_tmo({"demo", "-q", "--data-dir", d.path()}).rc, 0);
+  auto r =
+      run_tmo({"events", "cat", "-o", "jsonl", "--data-dir", d.path()}, 100);
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(r.err.empty()) << r.err;
 }
 
 TEST(CliTest, HelpShowsExamples) {
-  auto r = tmo({"events", "cat", "--help"});
+  auto r = run_tmo({"events", "cat", "--help"});
   EXPECT_EQ(r.rc, 0);
   EXPECT_NE(r.out.find("Examples:"), std::string::npos);
 }

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
         for (size_t k = 0; k < n; ++k) {
           tmo::events::draft d("crash/" + std::to_string(t), "crash", 1);
           std::string text = tag + "-" + std::to_string(k);
-          d.payload().initNote().setText(
+          d.payload().initNoteAdded().setText(
               capnp::Text::Reader(text.data(), text.size()));
           batch.push_back(std::move(d));
         }

@@ -107,8 +107,9 @@ TEST(CrashTest, AcknowledgedAppendsSurviveSigkill) {
       ASSERT_EQ(evs->size(), a.last - a.first + 1);
       for (size_t k = 0; k < evs->size(); ++k) {
         std::string want = a.tag + "-" + std::to_string(k);
-        ASSERT_EQ((*evs)[k].reader().getPayload().getNote().getText().cStr(),
-                  want)
+        ASSERT_EQ(
+            (*evs)[k].reader().getPayload().getNoteAdded().getText().cStr(),
+            want)
             << "trial " << trial << " seq " << a.first + k;
       }
     }

@@ -43,7 +43,7 @@ TEST(EventLogTest, AppendThenReadRoundTrips) {
   EXPECT_EQ((*evs)[2].stream_version(), 3u);
   EXPECT_EQ((*evs)[3].stream(), "b");
   EXPECT_EQ((*evs)[3].stream_version(), 1u);
-  EXPECT_STREQ((*evs)[1].reader().getPayload().getNote().getText().cStr(),
+  EXPECT_STREQ((*evs)[1].reader().getPayload().getNoteAdded().getText().cStr(),
                "n1");
   EXPECT_EQ(log->read(3, 1)->size(), 1u);
   EXPECT_EQ(log->read(5, 10)->size(), 0u);
@@ -65,7 +65,8 @@ TEST(EventLogTest, StreamsCountTheirOwnVersions) {
   ASSERT_EQ(a->size(), 3u);
   EXPECT_EQ((*a)[0].stream_version(), 3u);
   EXPECT_EQ((*a)[0].seq(), 5u);
-  EXPECT_STREQ((*a)[2].reader().getPayload().getNote().getText().cStr(), "a4");
+  EXPECT_STREQ((*a)[2].reader().getPayload().getNoteAdded().getText().cStr(),
+               "a4");
   EXPECT_EQ(log->read_stream("agent/t/a", 1, 2)->size(), 2u);
   EXPECT_EQ(log->read_stream("agent/t", 1)->size(), 0u);
   auto all = log->streams();

@@ -67,14 +67,14 @@ TEST(DraftTest, LargePayloadSpanningSegmentsRoundTrips) {
   decoder dec;
   auto r = dec.decode(1, s->bytes());
   ASSERT_TRUE(r) << r.error().to_string();
-  EXPECT_EQ(r->getPayload().getNote().getText().size(), big.size());
+  EXPECT_EQ(r->getPayload().getNoteAdded().getText().size(), big.size());
   EXPECT_EQ(r->getStreamVersion(), 1u);
   EXPECT_EQ(*dec.check_chain(1, hash{}), h);
 }
 
 TEST(DraftTest, SealRefusesEventsWithoutStreamOrPayload) {
   draft no_stream("", "a", 1);
-  no_stream.payload().initNote().setText("x");
+  no_stream.payload().initNoteAdded().setText("x");
   EXPECT_EQ(no_stream.seal().error().code(), status::code::invalid_argument);
 
   draft no_payload("s", "a", 1);
@@ -82,7 +82,7 @@ TEST(DraftTest, SealRefusesEventsWithoutStreamOrPayload) {
 
   std::string nul("a\0b", 3);
   draft nul_stream(nul, "a", 1);
-  nul_stream.payload().initNote().setText("x");
+  nul_stream.payload().initNoteAdded().setText("x");
   EXPECT_EQ(nul_stream.seal().error().code(), status::code::invalid_argument);
 }
 

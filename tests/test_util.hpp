@@ -39,7 +39,8 @@ class temp_dir {
 inline events::draft note(const std::string& stream, const std::string& text,
                           int64_t time_ns = 1'700'000'000'000'000'000) {
   events::draft d(stream, "test", time_ns);
-  d.payload().initNote().setText(capnp::Text::Reader(text.data(), text.size()));
+  d.payload().initNoteAdded().setText(
+      capnp::Text::Reader(text.data(), text.size()));
   return d;
 }
 
