@@ -115,10 +115,22 @@ class decoder {
   decoder(const decoder&) = delete;
   decoder& operator=(const decoder&) = delete;
 
+  // How much decode() checks up front.
+  enum class depth {
+    // Every pointer of the message and the envelope's texts: nothing read
+    // from the result throws.
+    deep,
+    // The framing and the seq only: anything garbled throws kj::Exception
+    // when it is read (Cap'n Proto checks bounds on every access), which the
+    // caller must catch. For scans that guard their callback
+    // (store::event_log::scan), so replay runs at memory speed.
+    shallow,
+  };
+
   // `seq` is the seq the key says this value has: a mismatch is corruption.
-  // Validates every pointer and the envelope's texts, so accessing the
-  // envelope of the result never throws.
-  result<Event::Reader> decode(uint64_t seq, std::string_view bytes);
+  // An 8-byte-aligned `bytes` is read in place and must outlive the reader.
+  result<Event::Reader> decode(uint64_t seq, std::string_view bytes,
+                               depth d = depth::deep);
 
   // Checks the last decoded value against the hash chain: returns its hash
   // when SHA-256(prev || value with the hash zeroed) matches the stored one,
@@ -126,7 +138,8 @@ class decoder {
   result<hash> check_chain(uint64_t seq, const hash& prev) const;
 
  private:
-  std::vector<capnp::word> words_;
+  std::vector<capnp::word> words_;  // the aligned copy, when one is needed
+  const capnp::word* base_ = nullptr;
   size_t size_ = 0;
   std::optional<capnp::FlatArrayMessageReader> reader_;
   Event::Reader root_;

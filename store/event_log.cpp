@@ -23,8 +23,10 @@
 #include <thread>
 #include <unordered_map>
 
+#include <kj/exception.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -49,6 +51,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// "stream NUL version" -> "stream NUL": the memtable insert hint key.
+class stream_name_prefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "tmo.stream_name"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* nul = std::memchr(key.data(), 0, key.size());
+    return {key.data(), nul ? static_cast<size_t>(
+                                  static_cast<const char*>(nul) - key.data()) +
+                                  1
+                            : key.size()};
+  }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
 constexpr const char* cf_log = "log";
 constexpr const char* cf_streams = "streams";
 constexpr const char* cf_meta = "meta";
@@ -71,6 +87,23 @@ struct request {
 };
 
 class log_impl;
+
+using visit_fn = std::function<bool(uint64_t, events::Event::Reader)>;
+
+// Decodes a value for a scan and calls `fn` with it. The payload is checked
+// lazily (decoder::depth::shallow), so a garbled one throws from inside
+// `fn`: that becomes corruption naming the seq. Returns whether to go on.
+result<bool> visit(events::decoder& dec, uint64_t seq, std::string_view value,
+                   const visit_fn& fn) {
+  auto ev = dec.decode(seq, value, events::decoder::depth::shallow);
+  if (!ev) return ev.error();
+  try {
+    return fn(seq, *ev);
+  } catch (const kj::Exception& e) {
+    return status::corruption("seq " + std::to_string(seq) + ": " +
+                              e.getDescription().cStr());
+  }
+}
 
 uint64_t mix64(uint64_t x) {  // splitmix64's finaliser
   x ^= x >> 30;
@@ -290,6 +323,9 @@ status log_impl::init() {
   o.max_background_jobs = 2;
   o.keep_log_file_num = 4;
   o.max_open_files = -1;  // required by secondaries
+  // The small meta family is written by every commit and would otherwise
+  // keep every WAL file alive, for readers to replay at open.
+  o.max_total_wal_size = 256 << 20;
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kZSTD;
 
@@ -298,12 +334,19 @@ status log_impl::init() {
   rocksdb::ColumnFamilyOptions log_opts(o);
   log_opts.write_buffer_size = 64 << 20;
   log_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Seqs only grow: hint the memtable at the last insert, not a search.
+  log_opts.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(1));
   rocksdb::ColumnFamilyOptions small_opts(o);
+  // Each stream's versions only grow: a hint per stream name does the same.
+  rocksdb::ColumnFamilyOptions streams_opts(o);
+  streams_opts.memtable_insert_with_hint_prefix_extractor =
+      std::make_shared<stream_name_prefix>();
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, small_opts},
       {cf_log, log_opts},
-      {cf_streams, small_opts},
+      {cf_streams, streams_opts},
       {cf_meta, small_opts},
       {cf_projections, small_opts},
   };
@@ -548,6 +591,9 @@ void log_impl::close() {
     }
     queue_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    // Flushed memtables spare the next opener (every tmo events reader) a
+    // replay of the WAL.
+    if (opts_.mode == open_mode::read_write && db_) db_->Flush({}, handles_);
     {
       std::lock_guard lock(head_mu_);
       closed_ = true;
@@ -593,9 +639,9 @@ status log_impl::scan(
     if (k.size() != 8) return status::corruption("a log key is not a seq");
     uint64_t seq = keys::read_be64(k);
     if (opts_.mode == open_mode::read_write && seq > h) break;
-    auto ev = dec.decode(seq, it->value().ToStringView());
-    if (!ev) return ev.error();
-    if (!fn(seq, *ev)) return status::ok();
+    auto go = visit(dec, seq, it->value().ToStringView(), fn);
+    if (!go) return go.error();
+    if (!*go) return status::ok();
   }
   return from_rocks(it->status(), dir_);
 }
@@ -636,9 +682,9 @@ status log_impl::scan_reverse(
     auto k = it->key().ToStringView();
     if (k.size() != 8) return status::corruption("a log key is not a seq");
     uint64_t seq = keys::read_be64(k);
-    auto ev = dec.decode(seq, it->value().ToStringView());
-    if (!ev) return ev.error();
-    if (!fn(seq, *ev)) return status::ok();
+    auto go = visit(dec, seq, it->value().ToStringView(), fn);
+    if (!go) return go.error();
+    if (!*go) return status::ok();
   }
   return from_rocks(it->status(), dir_);
 }
@@ -690,9 +736,9 @@ status log_impl::get_seqs(
         return status::corruption(
             "seq " + std::to_string(seq) +
             " is indexed but missing: " + statuses[i].ToString());
-      auto ev = dec.decode(seq, values[i].ToStringView());
-      if (!ev) return ev.error();
-      if (!fn(seq, *ev)) return status::ok();
+      auto go = visit(dec, seq, values[i].ToStringView(), fn);
+      if (!go) return go.error();
+      if (!*go) return status::ok();
     }
   }
   return status::ok();

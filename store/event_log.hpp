@@ -133,7 +133,9 @@ class event_log {
       size_t limit = std::numeric_limits<size_t>::max()) = 0;
   // Calls `fn` for each event from `from_seq` on until it returns false. The
   // reader is valid during the call only. Stops at the first bad value with
-  // status::corruption naming its seq.
+  // status::corruption naming its seq; the payload is checked as `fn` reads
+  // it (a kj::Exception thrown from `fn` becomes that corruption), which
+  // keeps replay at memory speed.
   virtual status scan(
       uint64_t from_seq,
       const std::function<bool(uint64_t seq, events::Event::Reader ev)>&
