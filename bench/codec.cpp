@@ -48,13 +48,14 @@ std::string stored_value() {
   return ev.bytes();
 }
 
+template <events::decoder::depth Depth>
 void bm_decode(benchmark::State& state) {
   // Off by one byte from an aligned buffer, like a RocksDB value may be.
   std::string buf = " " + stored_value();
   std::string_view value = std::string_view(buf).substr(1);
   events::decoder dec;
   for (auto _ : state) {
-    auto r = dec.decode(1, value);
+    auto r = dec.decode(1, value, Depth);
     if (!r) {
       state.SkipWithError(r.error().to_string().c_str());
       break;
@@ -90,10 +91,13 @@ void bm_decode_json(benchmark::State& state) {
 }  // namespace
 
 void register_codec_benchmarks() {
-  for (auto [name, fn] : {std::pair{"codec/build_seal", &bm_build_seal},
-                          std::pair{"codec/stamp_chain", &bm_stamp_chain},
-                          std::pair{"codec/decode", &bm_decode},
-                          std::pair{"codec/decode_json", &bm_decode_json}}) {
+  for (auto [name, fn] :
+       {std::pair{"codec/build_seal", &bm_build_seal},
+        std::pair{"codec/stamp_chain", &bm_stamp_chain},
+        std::pair{"codec/decode", &bm_decode<events::decoder::depth::deep>},
+        std::pair{"codec/decode_shallow",
+                  &bm_decode<events::decoder::depth::shallow>},
+        std::pair{"codec/decode_json", &bm_decode_json}}) {
     benchmark::RegisterBenchmark(name, fn)->MinTime(cfg().micro_min_time);
   }
 }

@@ -189,5 +189,6 @@ void append_value_json(std::string& out, capnp::DynamicValue::Reader v);
 std::string format_time(int64_t time_ns);
 void append_json_string(std::string& out, std::string_view s);
 std::string to_hex(std::span<const uint8_t> bytes);
+void append_hex(std::string& out, std::span<const uint8_t> bytes);
 
 }  // namespace tmo::events

@@ -1,9 +1,14 @@
 // Events as JSON. The envelope is written by hand (fixed order, fast); the
 // payload by Cap'n Proto reflection, so a new kind needs no code here.
+#include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <unordered_map>
 
+#include <capnp/any.h>
 #include <capnp/dynamic.h>
 #include <capnp/schema.h>
 #include <kj/exception.h>
@@ -14,7 +19,8 @@ namespace tmo::events {
 
 namespace {
 
-void append_snake(std::string& out, const char* camel) {
+std::string snake(const char* camel) {
+  std::string out;
   for (const char* c = camel; *c; ++c) {
     if (*c >= 'A' && *c <= 'Z') {
       out += '_';
@@ -23,19 +29,147 @@ void append_snake(std::string& out, const char* camel) {
       out += *c;
     }
   }
+  return out;
 }
 
 void append_u64(std::string& out, uint64_t v) {
   char buf[24];
-  int n = std::snprintf(buf, sizeof buf, "%llu",
-                        static_cast<unsigned long long>(v));
-  out.append(buf, n);
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr - buf);
 }
 
 void append_i64(std::string& out, int64_t v) {
   char buf[24];
-  int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-  out.append(buf, n);
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr - buf);
+}
+
+// How to print one field of a struct, worked out once per struct type and
+// thread from its schema: scalars and texts are read straight from the
+// struct's sections (Cap'n Proto reflection costs more than the JSON), the
+// rest goes through reflection.
+struct field_plan {
+  enum kind_t {
+    text,
+    boolean,
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    f32,
+    f64,
+    other
+  };
+  capnp::StructSchema::Field field;
+  std::string key;  // `,"snake_name":`; skip the comma for the first field
+  kind_t kind = other;
+  uint32_t offset = 0;  // slot offset, in units of the field's size
+  uint64_t def = 0;     // default value bits (data is stored XOR default)
+};
+
+const std::vector<field_plan>& plan_for(capnp::StructSchema schema) {
+  // Keyed by the schema's identity (a pointer compare), not its id, which
+  // would decode the schema node on every lookup.
+  thread_local std::vector<
+      std::pair<capnp::StructSchema, std::vector<field_plan>>>
+      plans;
+  for (auto& [known, plan] : plans)
+    if (known == schema) return plan;
+  std::vector<field_plan> plan;
+  for (auto f : schema.getNonUnionFields()) {
+    field_plan p{f, ",\"" + snake(f.getProto().getName().cStr()) + "\":"};
+    auto proto = f.getProto();
+    if (proto.isSlot()) {
+      auto slot = proto.getSlot();
+      p.offset = slot.getOffset();
+      auto dv = slot.getDefaultValue();
+      using T = capnp::schema::Type;
+      switch (slot.getType().which()) {
+        case T::TEXT:
+          p.kind = dv.hasText() ? field_plan::other : field_plan::text;
+          break;
+        case T::BOOL:
+          p.kind = field_plan::boolean;
+          p.def = dv.getBool();
+          break;
+        case T::INT8:
+          p.kind = field_plan::i8;
+          p.def = static_cast<uint8_t>(dv.getInt8());
+          break;
+        case T::INT16:
+          p.kind = field_plan::i16;
+          p.def = static_cast<uint16_t>(dv.getInt16());
+          break;
+        case T::INT32:
+          p.kind = field_plan::i32;
+          p.def = static_cast<uint32_t>(dv.getInt32());
+          break;
+        case T::INT64:
+          p.kind = field_plan::i64;
+          p.def = static_cast<uint64_t>(dv.getInt64());
+          break;
+        case T::UINT8:
+          p.kind = field_plan::u8;
+          p.def = dv.getUint8();
+          break;
+        case T::UINT16:
+          p.kind = field_plan::u16;
+          p.def = dv.getUint16();
+          break;
+        case T::UINT32:
+          p.kind = field_plan::u32;
+          p.def = dv.getUint32();
+          break;
+        case T::UINT64:
+          p.kind = field_plan::u64;
+          p.def = dv.getUint64();
+          break;
+        default:
+          break;  // floats, enums, lists, structs, data: reflection
+      }
+    }
+    plan.push_back(std::move(p));
+  }
+  plans.emplace_back(schema, std::move(plan));
+  return plans.back().second;
+}
+
+// Where each payload member lives: its pointer slot in Event and its type.
+struct payload_member {
+  uint32_t pointer = 0;
+  capnp::StructSchema schema;
+  bool known = false;
+};
+
+const std::vector<payload_member>& payload_members() {
+  static const std::vector<payload_member> table = [] {
+    std::vector<payload_member> t;
+    for (auto f : capnp::Schema::from<Event::Payload>().getUnionFields()) {
+      auto proto = f.getProto();
+      size_t tag = proto.getDiscriminantValue();
+      if (t.size() <= tag) t.resize(tag + 1);
+      if (!proto.isSlot() || f.getType().which() != capnp::schema::Type::STRUCT)
+        continue;
+      t[tag] = {proto.getSlot().getOffset(), f.getType().asStruct(), true};
+    }
+    return t;
+  }();
+  return table;
+}
+
+// The little-endian unsigned value of `bytes` bytes at slot `offset` of the
+// data section; 0 past its end (an older, shorter struct).
+uint64_t read_data(kj::ArrayPtr<const kj::byte> data, uint32_t offset,
+                   unsigned bytes) {
+  size_t at = static_cast<size_t>(offset) * bytes;
+  if (at + bytes > data.size()) return 0;
+  uint64_t v = 0;
+  std::memcpy(&v, data.begin() + at, bytes);
+  return v;
 }
 
 void append_value(std::string& out, capnp::DynamicValue::Reader v);
@@ -43,17 +177,67 @@ void append_value(std::string& out, capnp::DynamicValue::Reader v);
 void append_struct(std::string& out, capnp::DynamicStruct::Reader s) {
   out += '{';
   bool first = true;
-  auto field = [&](capnp::StructSchema::Field f) {
-    if (!first) out += ',';
+  auto key = [&](const std::string& k) {
+    out.append(first ? k.data() + 1 : k.data(),
+               first ? k.size() - 1 : k.size());
     first = false;
-    out += '"';
-    append_snake(out, f.getProto().getName().cStr());
-    out += "\":";
-    append_value(out, s.get(f));
   };
-  for (auto f : s.getSchema().getNonUnionFields()) field(f);
-  KJ_IF_MAYBE (u, s.which()) {
-    field(*u);
+  auto any = s.as<capnp::AnyStruct>();
+  auto data = any.getDataSection();
+  auto ptrs = any.getPointerSection();
+  for (auto& p : plan_for(s.getSchema())) {
+    key(p.key);
+    switch (p.kind) {
+      case field_plan::text: {
+        if (p.offset >= ptrs.size() || ptrs[p.offset].isNull()) {
+          out += "\"\"";
+        } else {
+          auto t = ptrs[p.offset].getAs<capnp::Text>();
+          append_json_string(out, {t.begin(), t.size()});
+        }
+        break;
+      }
+      case field_plan::boolean: {
+        size_t bit = p.offset;
+        bool b = bit / 8 < data.size() && ((data[bit / 8] >> (bit % 8)) & 1);
+        out += (b != (p.def != 0)) ? "true" : "false";
+        break;
+      }
+      case field_plan::u8:
+        append_u64(out, read_data(data, p.offset, 1) ^ p.def);
+        break;
+      case field_plan::u16:
+        append_u64(out, read_data(data, p.offset, 2) ^ p.def);
+        break;
+      case field_plan::u32:
+        append_u64(out, read_data(data, p.offset, 4) ^ p.def);
+        break;
+      case field_plan::u64:
+        append_u64(out, read_data(data, p.offset, 8) ^ p.def);
+        break;
+      case field_plan::i8:
+        append_i64(out,
+                   static_cast<int8_t>(read_data(data, p.offset, 1) ^ p.def));
+        break;
+      case field_plan::i16:
+        append_i64(out,
+                   static_cast<int16_t>(read_data(data, p.offset, 2) ^ p.def));
+        break;
+      case field_plan::i32:
+        append_i64(out,
+                   static_cast<int32_t>(read_data(data, p.offset, 4) ^ p.def));
+        break;
+      case field_plan::i64:
+        append_i64(out,
+                   static_cast<int64_t>(read_data(data, p.offset, 8) ^ p.def));
+        break;
+      default:
+        append_value(out, s.get(p.field));
+    }
+  }
+  KJ_IF_MAYBE (u, s.which()) {  // a union inside a payload struct
+    key(",\"" + snake(u->getProto().getName().cStr()) + "\":");
+    append_value(out, s.get(*u));
   }
   out += '}';
 }
@@ -133,7 +317,12 @@ void append_value_json(std::string& out, capnp::DynamicValue::Reader v) {
 void append_json_string(std::string& out, std::string_view s) {
   static const char hex[] = "0123456789abcdef";
   out += '"';
-  for (unsigned char c : s) {
+  size_t run = 0;  // start of the pending run of characters that need no escape
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -151,26 +340,29 @@ void append_json_string(std::string& out, std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
-std::string to_hex(std::span<const uint8_t> bytes) {
+void append_hex(std::string& out, std::span<const uint8_t> bytes) {
   static const char hex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(bytes.size() * 2);
+  size_t at = out.size();
+  out.resize(at + bytes.size() * 2);
+  char* p = out.data() + at;
   for (uint8_t b : bytes) {
-    s += hex[b >> 4];
-    s += hex[b & 15];
+    *p++ = hex[b >> 4];
+    *p++ = hex[b & 15];
   }
+}
+
+std::string to_hex(std::span<const uint8_t> bytes) {
+  std::string s;
+  append_hex(s, bytes);
   return s;
 }
 
@@ -181,26 +373,44 @@ std::string format_time(int64_t time_ns) {
     nanos += 1000000000;
     secs -= 1;
   }
-  time_t t = static_cast<time_t>(secs);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[48];
-  int n =
-      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ",
-                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                    tm.tm_min, tm.tm_sec, static_cast<long long>(nanos));
-  return std::string(buf, n);
+  // Events come in time order: the date and time of day change rarely.
+  thread_local int64_t cached_secs = INT64_MIN;
+  thread_local char prefix[32];
+  if (secs != cached_secs) {
+    time_t t = static_cast<time_t>(secs);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d.",
+                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                  tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+  }
+  std::string out(prefix);
+  char frac[10];
+  auto v = static_cast<uint32_t>(nanos);
+  for (int i = 8; i >= 0; --i, v /= 10)
+    frac[i] = static_cast<char>('0' + v % 10);
+  frac[9] = 'Z';
+  out.append(frac, 10);
+  return out;
 }
 
 status append_payload_json(std::string& out, Event::Reader ev) {
   size_t mark = out.size();
   try {
-    auto payload = capnp::toDynamic(ev.getPayload());
-    KJ_IF_MAYBE (f, payload.which()) {
-      append_value(out, payload.get(*f));
-    } else {
+    auto tag = static_cast<size_t>(ev.getPayload().which());
+    auto& members = payload_members();
+    if (tag >= members.size() || !members[tag].known) {
       out += "{}";  // a kind newer than this build
+      return status::ok();
     }
+    auto& m = members[tag];
+    auto ptrs = capnp::AnyStruct::Reader(ev).getPointerSection();
+    if (m.pointer >= ptrs.size() || ptrs[m.pointer].isNull()) {
+      out += "{}";
+      return status::ok();
+    }
+    append_struct(out, ptrs[m.pointer].getAs<capnp::DynamicStruct>(m.schema));
     return status::ok();
   } catch (const kj::Exception& e) {
     out.resize(mark);
@@ -235,7 +445,7 @@ status append_json(std::string& out, Event::Reader ev) {
     append_json_string(out, text(ev.getCorrelationId()));
     out += ",\"hash\":\"";
     auto h = ev.getHash();
-    out += to_hex({h.begin(), h.size()});
+    append_hex(out, {h.begin(), h.size()});
     out += "\",\"payload\":";
   } catch (const kj::Exception& e) {
     out.resize(mark);
