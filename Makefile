@@ -34,6 +34,7 @@ test: build
 
 bench: build
 	$(BUILD_DIR)/bin/tmo_bench
+	$(BUILD_DIR)/bin/tmo_bench_cli
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -246,9 +246,12 @@ int run_tail(const context& ctx, const select_options& o) {
     if (!*r) gone = true;
     return !gone;
   };
-  if (auto s = (*log)->get_seqs(last_seqs, print); !s) return fail(s);
+  auto got = (*log)->get_seqs(last_seqs, print);
   if (gone) return exit_ok;
-  if (!bad.is_ok()) return fail(bad);
+  if (!bad.is_ok() || !got) {
+    p->flush();  // what came before the bad event
+    return fail(!bad.is_ok() ? bad : got);
+  }
   if (!o.follow) {
     p->finish();
     return exit_ok;
@@ -276,8 +279,10 @@ int run_tail(const context& ctx, const select_options& o) {
       return print(seq, ev);
     });
     if (gone) return exit_ok;
-    if (!bad.is_ok()) return fail(bad);
-    if (!s) return fail(s);
+    if (!bad.is_ok() || !s) {
+      p->flush();
+      return fail(!bad.is_ok() ? bad : s);
+    }
     if (!p->flush()) return exit_ok;
   }
 }

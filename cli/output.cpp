@@ -108,7 +108,6 @@ result<printer> printer::make(const std::string& fmt,
 }
 
 result<bool> printer::print(events::Event::Reader ev) {
-  out_.clear();
   switch (format_) {
     case format::table: {
       row r;
@@ -142,7 +141,17 @@ result<bool> printer::print(events::Event::Reader ev) {
       break;
   }
   first_ = false;
-  return write_out(out_);
+  // Written in chunks: one stdio call per event costs more than the JSON.
+  if (out_.size() < (64 << 10)) return true;
+  bool ok = write_out(out_);
+  out_.clear();
+  return ok;
+}
+
+bool printer::drain() {
+  bool ok = out_.empty() || write_out(out_);
+  out_.clear();
+  return ok;
 }
 
 bool printer::flush_rows() {
@@ -198,10 +207,11 @@ bool printer::print_row(const row& r) {
 bool printer::flush() {
   if (format_ == format::table && !pending_.empty() && !flush_rows())
     return false;
-  return flush_out();
+  return drain() && flush_out();
 }
 
 bool printer::finish() {
+  if (!drain()) return false;
   if (format_ == format::table) {
     if (!pending_.empty() || !sized_) {
       if (!flush_rows()) return false;

@@ -17,8 +17,9 @@ class printer {
   static result<printer> make(const std::string& fmt,
                               const std::string& custom);
 
-  // Prints one event (tables buffer their first rows to size the columns).
-  // Returns false when the reader went away; a status for a bad event.
+  // Prints one event (buffered: call finish() or flush(); tables also hold
+  // their first rows to size the columns). Returns false when the reader
+  // went away; a status for a bad event.
   result<bool> print(events::Event::Reader ev);
   // Ends the output: closes a JSON array, flushes a table. Returns false
   // when the reader went away.
@@ -31,6 +32,7 @@ class printer {
     std::string seq, time, stream, kind, actor, payload;
   };
   bool print_row(const row& r);
+  bool drain();  // writes out_
   bool flush_rows();
 
   format format_ = format::table;

@@ -314,13 +314,40 @@ void append_value_json(std::string& out, capnp::DynamicValue::Reader v) {
   append_value(out, v);
 }
 
+namespace {
+
+// Whether any byte of the 8 in `x` needs escaping in JSON: below 0x20, '"',
+// '\\' or DEL (SWAR: a word at a time, no per-byte branch).
+inline bool word_needs_escape(uint64_t x) {
+  constexpr uint64_t ones = 0x0101010101010101ULL,
+                     highs = 0x8080808080808080ULL;
+  auto has_zero = [&](uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
+  bool below_space = ((x - ones * 0x20) & ~x & highs) != 0;
+  return below_space || has_zero(x ^ (ones * '"')) ||
+         has_zero(x ^ (ones * '\\')) || has_zero(x ^ (ones * 0x7f));
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   static const char hex[] = "0123456789abcdef";
   out += '"';
   size_t run = 0;  // start of the pending run of characters that need no escape
-  for (size_t i = 0; i < s.size(); ++i) {
+  size_t i = 0;
+  while (i < s.size()) {
+    if (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!word_needs_escape(w)) {
+        i += 8;
+        continue;
+      }
+    }
     auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+      ++i;
+      continue;
+    }
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
@@ -344,6 +371,7 @@ void append_json_string(std::string& out, std::string_view s) {
         out += hex[c >> 4];
         out += hex[c & 15];
     }
+    ++i;
   }
   out.append(s.data() + run, s.size() - run);
   out += '"';
@@ -367,6 +395,12 @@ std::string to_hex(std::span<const uint8_t> bytes) {
 }
 
 std::string format_time(int64_t time_ns) {
+  std::string out;
+  append_time(out, time_ns);
+  return out;
+}
+
+void append_time(std::string& out, int64_t time_ns) {
   int64_t secs = time_ns / 1000000000;
   int64_t nanos = time_ns % 1000000000;
   if (nanos < 0) {
@@ -385,14 +419,13 @@ std::string format_time(int64_t time_ns) {
                   tm.tm_min, tm.tm_sec);
     cached_secs = secs;
   }
-  std::string out(prefix);
+  out += prefix;
   char frac[10];
   auto v = static_cast<uint32_t>(nanos);
   for (int i = 8; i >= 0; --i, v /= 10)
     frac[i] = static_cast<char>('0' + v % 10);
   frac[9] = 'Z';
   out.append(frac, 10);
-  return out;
 }
 
 status append_payload_json(std::string& out, Event::Reader ev) {
@@ -432,7 +465,7 @@ status append_json(std::string& out, Event::Reader ev) {
     out += ",\"stream_version\":";
     append_u64(out, ev.getStreamVersion());
     out += ",\"time\":\"";
-    out += format_time(ev.getTimeNs());
+    append_time(out, ev.getTimeNs());
     out += "\",\"time_ns\":";
     append_i64(out, ev.getTimeNs());
     out += ",\"kind\":";

@@ -172,6 +172,45 @@ TEST(JsonTest, EventPrintsEnvelopeAndSnakeCasePayload) {
           "\"tab\\there\"}}");
 }
 
+// The word-at-a-time scan must escape exactly what a byte-at-a-time one does.
+TEST(JsonTest, StringEscapingMatchesAByteByByteReference) {
+  auto reference = [](std::string_view s) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out = "\"";
+    for (unsigned char c : s) {
+      if (c == '"')
+        out += "\\\"";
+      else if (c == '\\')
+        out += "\\\\";
+      else if (c == '\n')
+        out += "\\n";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c < 0x20 || c == 0x7f) {
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out + "\"";
+  };
+  std::mt19937 rng(99);
+  static const char raw[] = "abc \"\\\n\t\x01\x1f\x7f\x80\xe2\x80\x99";
+  const std::string alphabet(raw, sizeof raw - 1);
+  for (int i = 0; i < 5000; ++i) {
+    std::string s(rng() % 40, 'x');
+    for (auto& c : s)
+      if (rng() % 3 == 0) c = alphabet[rng() % alphabet.size()];
+    std::string got;
+    append_json_string(got, s);
+    ASSERT_EQ(got, reference(s)) << i;
+  }
+}
+
 TEST(JsonTest, FormatsTimesBeforeTheEpoch) {
   EXPECT_EQ(format_time(0), "1970-01-01T00:00:00.000000000Z");
   EXPECT_EQ(format_time(-1), "1969-12-31T23:59:59.999999999Z");
