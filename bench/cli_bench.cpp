@@ -50,8 +50,11 @@ double ms_since(clock_type::time_point t) {
       .count();
 }
 
+pid_t running_child = -1;  // killed by die(), so no follower outlives us
+
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "tmo_bench_cli: %s\n", what.c_str());
+  if (running_child > 0) ::kill(running_child, SIGKILL);
   std::exit(1);
 }
 
@@ -235,6 +238,7 @@ int main(int argc, char** argv) {
   auto tail = spawn_tmo({"events", "tail", "-f", "-n", "0", "--format",
                          "%seq\\n", "--data-dir", dir},
                         true);
+  running_child = tail.pid;
   std::unordered_map<uint64_t, clock_type::time_point> appended;
   std::vector<double> latency;
   std::string pending;
@@ -286,6 +290,7 @@ int main(int argc, char** argv) {
   ::kill(tail.pid, SIGTERM);
   ::close(tail.out);
   wait_child(tail);
+  running_child = -1;
   (*log)->close();
   log->reset();
   std::filesystem::remove_all(dir);

@@ -267,9 +267,14 @@ int run_tail(const context& ctx, const select_options& o) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   ::sigaction(SIGHUP, &sa, nullptr);
+  std::string current = ctx.data_dir + "/events/CURRENT";
   for (;;) {
     watch.wait(250);
     if (stop_requested) return exit_ok;
+    if (::access(current.c_str(), F_OK) != 0) {
+      p->flush();
+      return fail("the log at " + ctx.data_dir + " is gone");
+    }
     if (auto s = (*log)->catch_up(); !s) return fail(s);
     if ((*log)->head() < next) continue;
     std::string scratch;

@@ -1,9 +1,12 @@
 // tmo events as a user drives it: golden outputs, filters, tail -f against
 // a writer in another process, export and import.
 #include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -245,6 +248,115 @@ TEST_F(EventsCliTest, CompletionScriptsParse) {
   auto zsh = run_tmo({"completion", "zsh"});
   EXPECT_NE(zsh.out.find("bashcompinit"), std::string::npos);
   EXPECT_EQ(run_tmo({"completion", "fish"}).rc, 2);
+}
+
+// Runs tmo with stdout on a pseudo-terminal `cols` wide; returns what it
+// printed there. `extra_env` is added to the environment.
+std::string run_on_tty(const std::vector<std::string>& args,
+                       unsigned short cols,
+                       const std::vector<std::string>& extra_env) {
+  int master = -1, slave = -1;
+  struct winsize ws {};
+  ws.ws_col = cols;
+  ws.ws_row = 50;
+  EXPECT_EQ(::openpty(&master, &slave, nullptr, nullptr, &ws), 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, slave, STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&fa, master);
+  std::vector<std::string> all = {TMO_BINARY};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e)
+    if (std::string_view(*e).rfind("NO_COLOR=", 0) != 0 &&
+        std::string_view(*e).rfind("TERM=", 0) != 0)
+      env_store.emplace_back(*e);
+  env_store.emplace_back("TERM=xterm");
+  for (auto& e : extra_env) env_store.push_back(e);
+  std::vector<char*> envp;
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid;
+  EXPECT_EQ(
+      posix_spawn(&pid, TMO_BINARY, &fa, nullptr, argv.data(), envp.data()), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(slave);
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) break;
+    ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child closed the terminal
+    got.append(buf, n);
+  }
+  ::close(master);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  return got;
+}
+
+TEST_F(EventsCliTest, TableOnATerminalIsColouredAndFitsItsWidth) {
+  auto coloured =
+      run_on_tty({"events", "cat", "--data-dir", dir_.path()}, 100, {});
+  EXPECT_NE(coloured.find("\033["), std::string::npos) << coloured;
+  auto plain = run_on_tty({"events", "cat", "--data-dir", dir_.path()}, 100,
+                          {"NO_COLOR=1"});
+  EXPECT_EQ(plain.find('\033'), std::string::npos) << plain;
+  std::istringstream in(plain);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();  // the tty's CRLF
+    size_t cols = 0;
+    for (unsigned char c : line) cols += (c & 0xc0) != 0x80;
+    EXPECT_LE(cols, 100u) << line;
+    ++lines;
+  }
+  EXPECT_EQ(lines, 7);  // the header and six events
+  EXPECT_NE(plain.find("…"), std::string::npos)
+      << "long payloads are cut to fit";
+}
+
+TEST_F(EventsCliTest, TailFollowEndsWhenTheLogIsRemoved) {
+  test::temp_dir other;
+  ASSERT_EQ(run_tmo({"demo", "-q", "--data-dir", other.sub("d")}).rc, 0);
+  int err[2];
+  ASSERT_EQ(::pipe(err), 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY,
+                                   0);
+  posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&fa, err[0]);
+  std::string d = other.sub("d");
+  std::vector<std::string> args = {TMO_BINARY, "events",     "tail",
+                                   "-f",       "--data-dir", d};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  ASSERT_EQ(posix_spawn(&pid, TMO_BINARY, &fa, nullptr, argv.data(), environ),
+            0);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(err[1]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::filesystem::remove_all(d);
+  pollfd p{err[0], POLLIN, 0};
+  ASSERT_GT(::poll(&p, 1, 5000), 0) << "tail -f kept running";
+  char buf[512];
+  ssize_t n = ::read(err[0], buf, sizeof buf);
+  ::close(err[0]);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  EXPECT_EQ(std::string(buf, n > 0 ? n : 0),
+            "tmo: the log at " + d + " is gone\n");
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 }
 
 // tail -f in one process, a writer (this test) in another.
