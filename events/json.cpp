@@ -1,5 +1,6 @@
 // Events as JSON. The envelope is written by hand (fixed order, fast); the
 // payload by Cap'n Proto reflection, so a new kind needs no code here.
+#include <array>
 #include <charconv>
 #include <climits>
 #include <cmath>
@@ -378,13 +379,21 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 void append_hex(std::string& out, std::span<const uint8_t> bytes) {
-  static const char hex[] = "0123456789abcdef";
+  static const auto pairs = [] {  // "000102...ff": two characters a byte
+    std::array<char, 512> t{};
+    const char* hex = "0123456789abcdef";
+    for (int i = 0; i < 256; ++i) {
+      t[2 * i] = hex[i >> 4];
+      t[2 * i + 1] = hex[i & 15];
+    }
+    return t;
+  }();
   size_t at = out.size();
   out.resize(at + bytes.size() * 2);
   char* p = out.data() + at;
   for (uint8_t b : bytes) {
-    *p++ = hex[b >> 4];
-    *p++ = hex[b & 15];
+    std::memcpy(p, &pairs[2 * b], 2);
+    p += 2;
   }
 }
 
@@ -410,6 +419,7 @@ void append_time(std::string& out, int64_t time_ns) {
   // Events come in time order: the date and time of day change rarely.
   thread_local int64_t cached_secs = INT64_MIN;
   thread_local char prefix[32];
+  thread_local size_t prefix_len = 0;
   if (secs != cached_secs) {
     time_t t = static_cast<time_t>(secs);
     struct tm tm;
@@ -417,9 +427,10 @@ void append_time(std::string& out, int64_t time_ns) {
     std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d.",
                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                   tm.tm_min, tm.tm_sec);
+    prefix_len = std::strlen(prefix);
     cached_secs = secs;
   }
-  out += prefix;
+  out.append(prefix, prefix_len);
   char frac[10];
   auto v = static_cast<uint32_t>(nanos);
   for (int i = 8; i >= 0; --i, v /= 10)
