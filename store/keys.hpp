@@ -2,10 +2,16 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
+#include <bit>
+
 namespace tmo::store::keys {
+
+static_assert(std::endian::native == std::endian::little,
+              "read_be64 swaps bytes on a little-endian host");
 
 inline constexpr std::string_view meta_format = "format_version";
 inline constexpr std::string_view meta_head_seq = "head_seq";
@@ -19,6 +25,11 @@ inline std::string be64(uint64_t v) {
 
 // Reads the first 8 bytes as a big-endian integer; the caller checks the size.
 inline uint64_t read_be64(std::string_view s) {
+  if (s.size() >= 8) {  // the usual case: one load and a byte swap
+    uint64_t v;
+    std::memcpy(&v, s.data(), 8);
+    return __builtin_bswap64(v);
+  }
   uint64_t v = 0;
   for (size_t i = 0; i < 8 && i < s.size(); ++i)
     v = (v << 8) | static_cast<uint8_t>(s[i]);
