@@ -1,0 +1,162 @@
+#include "actors/team.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace tmo::actors {
+
+namespace {
+
+capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+
+bool valid_name(const std::string& s) {
+  if (s.empty() || s.size() > 32 || s.front() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+const std::map<std::string, std::string>& short_names() {
+  static const std::map<std::string, std::string> m = {
+      {"developer", "dev"},
+      {"qa", "qa"},
+      {"devops", "devops"},
+      {"reviewer", "reviewer"},
+      {"researcher", "researcher"},
+      {"writer", "writer"},
+      {"lead", "lead"}};
+  return m;
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_roles() {
+  static const std::vector<std::string> roles = {
+      "developer", "qa", "devops", "reviewer", "researcher", "writer", "lead"};
+  return roles;
+}
+
+result<std::vector<std::string>> roster(const create_team& cmd) {
+  std::vector<std::string> roles = {"pm"};
+  if (!cmd.size.empty() && !cmd.roles.empty())
+    return status::invalid_argument("give --size or --agents, not both");
+  if (cmd.size == "small" || (cmd.size.empty() && cmd.roles.empty())) {
+    roles.push_back("developer");
+  } else if (cmd.size == "medium") {
+    roles.insert(roles.end(), {"developer", "developer", "qa"});
+  } else if (cmd.size == "large") {
+    roles.insert(roles.end(),
+                 {"lead", "developer", "developer", "qa", "devops"});
+  } else if (!cmd.size.empty()) {
+    return status::invalid_argument("size " + cmd.size +
+                                    ": use small, medium or large");
+  }
+  for (auto& r : cmd.roles) {
+    auto& known = known_roles();
+    if (std::find(known.begin(), known.end(), r) == known.end())
+      return status::invalid_argument("role " + r +
+                                      ": use developer, qa, devops, reviewer, "
+                                      "researcher, writer or lead");
+    roles.push_back(r);
+  }
+  return roles;
+}
+
+std::vector<member> name_members(const std::vector<std::string>& roles,
+                                 const std::string& profile) {
+  std::vector<member> out;
+  std::map<std::string, int> counts;
+  for (auto& r : roles) {
+    if (r == "pm") {
+      out.push_back({"pm", r, profile});
+      continue;
+    }
+    auto it = short_names().find(r);
+    std::string base = it == short_names().end() ? r : it->second;
+    out.push_back({base + "-" + std::to_string(++counts[base]), r, profile});
+  }
+  return out;
+}
+
+std::string team_stream(const std::string& team) { return "team/" + team; }
+
+std::string agent_stream(const std::string& team, const std::string& m) {
+  return "agent/" + team + "/" + m;
+}
+
+result<std::vector<events::draft>> decide(const team_state& state,
+                                          const create_team& cmd,
+                                          const std::string& actor,
+                                          int64_t now_ns) {
+  if (!valid_name(cmd.name))
+    return status::invalid_argument("team name \"" + cmd.name +
+                                    "\": use 1-32 of a-z, 0-9 and -");
+  if (cmd.project_dir.empty() || cmd.project_dir.front() != '/')
+    return status::invalid_argument("project dir \"" + cmd.project_dir +
+                                    "\": give an absolute path");
+  if (state.exists && !state.removed)
+    return status::conflict("team " + cmd.name + " exists; remove it first");
+  auto roles = roster(cmd);
+  if (!roles) return roles.error();
+
+  std::vector<events::draft> out;
+  events::draft created(team_stream(cmd.name), actor, now_ns);
+  auto t = created.payload().initTeamCreated();
+  t.setName(text(cmd.name));
+  t.setProjectDir(text(cmd.project_dir));
+  t.setSize(text(cmd.size));
+  auto list = t.initRoles(static_cast<unsigned>(roles->size()));
+  for (unsigned i = 0; i < roles->size(); ++i) list.set(i, text((*roles)[i]));
+  t.setProfile(text(cmd.profile));
+  out.push_back(std::move(created));
+
+  for (auto& m : name_members(*roles, cmd.profile)) {
+    events::draft spawned(agent_stream(cmd.name, m.name), actor, now_ns);
+    auto a = spawned.payload().initAgentSpawned();
+    a.setName(text(m.name));
+    a.setTeam(text(cmd.name));
+    a.setRole(text(m.role));
+    a.setProfile(text(m.profile));
+    a.setProjectDir(text(cmd.project_dir));
+    out.push_back(std::move(spawned));
+  }
+  return out;
+}
+
+team_state apply(team_state s, events::Event::Reader ev) {
+  auto p = ev.getPayload();
+  switch (p.which()) {
+    case events::Event::Payload::TEAM_CREATED: {
+      auto t = p.getTeamCreated();
+      s.name = t.getName().cStr();
+      s.project_dir = t.getProjectDir().cStr();
+      s.profile = t.getProfile().cStr();
+      s.exists = true;
+      s.removed = false;
+      s.members.clear();
+      ++s.version;
+      break;
+    }
+    case events::Event::Payload::TEAM_REMOVED:
+      s.removed = true;
+      ++s.version;
+      break;
+    case events::Event::Payload::AGENT_SPAWNED: {
+      auto a = p.getAgentSpawned();
+      s.members.push_back(
+          {a.getName().cStr(), a.getRole().cStr(), a.getProfile().cStr()});
+      break;
+    }
+    case events::Event::Payload::AGENT_KILLED: {
+      std::string stream = ev.getStream().cStr();
+      auto name = stream.substr(stream.rfind('/') + 1);
+      std::erase_if(s.members, [&](const member& m) { return m.name == name; });
+      break;
+    }
+    default:
+      break;
+  }
+  return s;
+}
+
+}  // namespace tmo::actors

@@ -1,0 +1,73 @@
+// Teams: a project manager and its engineers, as a pure decide/apply pair.
+//
+// decide() turns a command into the events that record it (team.created,
+// then agent.spawned for each member) or refuses it with a status; apply()
+// folds one event into the state. Neither touches the clock, the log or an
+// actor: the team actor (next) appends what decide() returns with the
+// stream versions it expects, and applies the events once they are
+// acknowledged, so replaying the log rebuilds the same state.
+//
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "events/event.hpp"
+#include "events/status.hpp"
+
+namespace tmo::actors {
+
+// The built-in roles. A custom role needs a briefing file (later).
+const std::vector<std::string>& known_roles();
+
+// One agent of a team: "dev-1" with role "developer".
+struct member {
+  std::string name;
+  std::string role;
+  std::string profile;
+};
+
+struct team_state {
+  std::string name;
+  std::string project_dir;
+  std::string profile;
+  uint64_t version = 0;  // events applied from the team's stream
+  bool exists = false;
+  bool removed = false;
+  std::vector<member> members;
+};
+
+struct create_team {
+  std::string name;
+  std::string project_dir;
+  std::string size;                // small | medium | large, or "" with roles
+  std::vector<std::string> roles;  // engineers; the PM is always added
+  std::string profile = "sim";
+};
+
+// The roles a command asks for, PM first: a size preset (small = PM + one
+// developer; medium = PM + 2 developers + QA; large = PM + lead +
+// 2 developers + QA + DevOps) or the given roles.
+result<std::vector<std::string>> roster(const create_team& cmd);
+
+// Names members by role: pm, dev-1, dev-2, qa-1, lead-1, devops-1, ...
+std::vector<member> name_members(const std::vector<std::string>& roles,
+                                 const std::string& profile);
+
+// "team/NAME" and "agent/TEAM/MEMBER".
+std::string team_stream(const std::string& team);
+std::string agent_stream(const std::string& team, const std::string& member);
+
+// The events that create the team, or why not: a bad name or directory,
+// an unknown role or size, or a team that already exists.
+result<std::vector<events::draft>> decide(const team_state& state,
+                                          const create_team& cmd,
+                                          const std::string& actor,
+                                          int64_t now_ns);
+
+// Folds one event of the team's stream (or of a member's stream) into it.
+team_state apply(team_state state, events::Event::Reader ev);
+
+}  // namespace tmo::actors
