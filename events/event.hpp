@@ -150,6 +150,12 @@ class event {
  public:
   static result<event> decode(uint64_t seq, std::string_view bytes);
 
+  // Move-only: the reader points into bytes_, which a copy would not share.
+  event(event&&) noexcept = default;
+  event& operator=(event&&) noexcept = default;
+  event(const event&) = delete;
+  event& operator=(const event&) = delete;
+
   Event::Reader reader() const { return root_; }
   const std::string& bytes() const { return bytes_; }
 
