@@ -80,10 +80,12 @@ status from_rocks(const rocksdb::Status& s, const std::string& dir) {
   return status::io_error(s.ToString());
 }
 
+// An append waiting for the writer, which owns it from the queue on and
+// calls `done` once, from its thread, after the write (or the refusal).
 struct request {
   std::vector<events::sealed> events;
   std::vector<expectation> expected;
-  std::promise<result<append_result>> done;
+  std::function<void(result<append_result>)> done;
 };
 
 class log_impl;
@@ -167,6 +169,9 @@ class log_impl final : public event_log {
 
   result<append_result> append(std::vector<events::sealed> events,
                                std::vector<expectation> expected) override;
+  void append_async(std::vector<events::sealed> events,
+                    std::vector<expectation> expected,
+                    std::function<void(result<append_result>)> done) override;
   result<std::vector<events::event>> read(uint64_t from_seq,
                                           size_t limit) override;
   result<std::vector<events::event>> read_stream(std::string_view stream,
@@ -238,7 +243,7 @@ class log_impl final : public event_log {
   status load_head();
   result<uint64_t> lookup_version(const std::string& stream);
   void writer_loop();
-  void write_group(std::deque<request*>& group);
+  void write_group(std::deque<std::unique_ptr<request>>& group);
   status check_writable() const {
     if (opts_.mode != open_mode::read_write)
       return status::invalid_argument("the log at " + dir_ +
@@ -262,7 +267,7 @@ class log_impl final : public event_log {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<request*> queue_;
+  std::deque<std::unique_ptr<request>> queue_;
   bool stopping_ = false;
   std::thread writer_;
 
@@ -440,23 +445,35 @@ status log_impl::load_head() {
 
 result<append_result> log_impl::append(std::vector<events::sealed> events,
                                        std::vector<expectation> expected) {
-  if (auto s = check_writable(); !s) return s;
-  if (events.empty()) return status::invalid_argument("nothing to append");
-  auto req = std::make_unique<request>();
-  req->events = std::move(events);
-  req->expected = std::move(expected);
-  auto fut = req->done.get_future();
-  {
-    std::lock_guard lock(queue_mu_);
-    if (stopping_) return status::closed("the log at " + dir_ + " is closed");
-    queue_.push_back(req.get());
-  }
-  queue_cv_.notify_one();
+  std::promise<result<append_result>> done;
+  auto fut = done.get_future();
+  append_async(
+      std::move(events), std::move(expected),
+      [&done](result<append_result> r) { done.set_value(std::move(r)); });
   return fut.get();
 }
 
+void log_impl::append_async(std::vector<events::sealed> events,
+                            std::vector<expectation> expected,
+                            std::function<void(result<append_result>)> done) {
+  if (auto s = check_writable(); !s) return done(s);
+  if (events.empty())
+    return done(status::invalid_argument("nothing to append"));
+  auto req = std::make_unique<request>();
+  req->events = std::move(events);
+  req->expected = std::move(expected);
+  req->done = std::move(done);
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_)
+      return req->done(status::closed("the log at " + dir_ + " is closed"));
+    queue_.push_back(std::move(req));
+  }
+  queue_cv_.notify_one();
+}
+
 void log_impl::writer_loop() {
-  std::deque<request*> group;
+  std::deque<std::unique_ptr<request>> group;
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
@@ -465,7 +482,7 @@ void log_impl::writer_loop() {
       size_t n = 0;
       while (!queue_.empty() && (group.empty() || n < opts_.max_group_events)) {
         n += queue_.front()->events.size();
-        group.push_back(queue_.front());
+        group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
@@ -494,9 +511,9 @@ result<uint64_t> log_impl::lookup_version(const std::string& stream) {
   return v;
 }
 
-void log_impl::write_group(std::deque<request*>& group) {
+void log_impl::write_group(std::deque<std::unique_ptr<request>>& group) {
   if (!failed_) {
-    for (auto* r : group) r->done.set_value(failed_);
+    for (auto& r : group) r->done(failed_);
     return;
   }
   rocksdb::WriteBatch batch;
@@ -512,7 +529,7 @@ void log_impl::write_group(std::deque<request*>& group) {
   };
 
   size_t i = 0;
-  for (auto* r : group) {
+  for (auto& r : group) {
     auto& res = results[i++];
     for (auto& e : r->expected) {
       auto v = version_of(e.stream);
@@ -564,8 +581,7 @@ void log_impl::write_group(std::deque<request*>& group) {
     auto s = db_->Write(wo, &batch);
     if (!s.ok()) {
       failed_ = from_rocks(s, dir_);
-      for (size_t j = 0; j < group.size(); ++j)
-        group[j]->done.set_value(failed_);
+      for (size_t j = 0; j < group.size(); ++j) group[j]->done(failed_);
       return;
     }
     for (auto& [stream, v] : staged) versions_[stream] = v;
@@ -580,7 +596,7 @@ void log_impl::write_group(std::deque<request*>& group) {
     head_cv_.notify_all();
   }
   for (size_t j = 0; j < group.size(); ++j)
-    group[j]->done.set_value(std::move(*results[j]));
+    group[j]->done(std::move(*results[j]));
 }
 
 void log_impl::close() {

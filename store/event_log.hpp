@@ -119,6 +119,12 @@ class event_log {
   virtual result<append_result> append(
       std::vector<events::sealed> events,
       std::vector<expectation> expected = {}) = 0;
+  // Like append, without waiting: `done` runs once, on the writer's thread,
+  // after the write is durable or the append refused (on the caller's
+  // thread when refused at once). It must not block.
+  virtual void append_async(
+      std::vector<events::sealed> events, std::vector<expectation> expected,
+      std::function<void(result<append_result>)> done) = 0;
   // Seals the drafts, then appends them.
   result<append_result> append(std::vector<events::draft>&& drafts,
                                std::vector<expectation> expected = {});

@@ -1,5 +1,7 @@
 #include <sys/stat.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -370,6 +372,38 @@ TEST(EventLogTest, ProjectionStateAndCheckpointCommitTogether) {
   EXPECT_EQ(*log->projection_checkpoint("counts"), 0u);
   EXPECT_FALSE(log->projection_get("counts", "a")->has_value());
   EXPECT_EQ(log->projection_get("other", "a")->value(), "x");
+}
+
+TEST(EventLogTest, AsyncAppendsCompleteInOrderOnce) {
+  temp_dir d;
+  auto log = open_log(d.path());
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<uint64_t> firsts;
+  int conflicts = 0;
+  for (int i = 0; i < 50; ++i) {
+    std::vector<events::sealed> v;
+    v.push_back(*note("s", "x" + std::to_string(i)).seal());
+    v.push_back(*note("s", "y" + std::to_string(i)).seal());
+    // Every tenth expects a version the stream can't have yet.
+    std::vector<expectation> ex;
+    if (i % 10 == 9) ex.push_back({"s", 1000});
+    log->append_async(std::move(v), ex, [&](result<append_result> r) {
+      std::lock_guard lock(mu);
+      if (r)
+        firsts.push_back(r->first_seq);
+      else
+        ++conflicts;
+      cv.notify_all();
+    });
+  }
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10),
+                          [&] { return firsts.size() + conflicts == 50; }));
+  EXPECT_EQ(conflicts, 5);
+  ASSERT_EQ(firsts.size(), 45u);
+  for (size_t i = 0; i < firsts.size(); ++i) EXPECT_EQ(firsts[i], 1 + 2 * i);
+  EXPECT_EQ(*log->stream_version("s"), 90u);
 }
 
 TEST(EventLogTest, AppendAfterCloseIsRefused) {

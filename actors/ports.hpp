@@ -1,0 +1,57 @@
+// The ports the actors need from the outside world. Actors include these,
+// never an adapter: tests and simulations plug in an in-memory log and a
+// fixed clock; the daemon plugs in the RocksDB store and the system clock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "events/event.hpp"
+#include "store/event_log.hpp"
+
+namespace tmo::actors {
+
+// Where events go. append() must call `done` exactly once, from any thread,
+// after the events are durable (or refused); it must not block.
+class log_port {
+ public:
+  virtual ~log_port() = default;
+  virtual void append(
+      std::vector<events::sealed> events,
+      std::vector<store::expectation> expected,
+      std::function<void(result<store::append_result>)> done) = 0;
+  // Calls `fn` for every event from seq 1 on, in order: how actors rebuild
+  // their state at start, with their side effects off.
+  virtual status replay(
+      const std::function<void(events::Event::Reader)>& fn) = 0;
+};
+
+// Wall-clock time for event timestamps. Nothing else reads the clock.
+class clock_port {
+ public:
+  virtual ~clock_port() = default;
+  virtual int64_t now_ns() = 0;
+};
+
+// The RocksDB event log as a log_port.
+class store_log_port final : public log_port {
+ public:
+  explicit store_log_port(store::event_log& log) : log_(log) {}
+  void append(std::vector<events::sealed> events,
+              std::vector<store::expectation> expected,
+              std::function<void(result<store::append_result>)> done) override {
+    log_.append_async(std::move(events), std::move(expected), std::move(done));
+  }
+  status replay(const std::function<void(events::Event::Reader)>& fn) override {
+    return log_.scan(1, [&](uint64_t, events::Event::Reader ev) {
+      fn(ev);
+      return true;
+    });
+  }
+
+ private:
+  store::event_log& log_;
+};
+
+}  // namespace tmo::actors

@@ -1,0 +1,51 @@
+// Every atom and message type of tmo's actors, in one CAF type-ID block.
+// Register with cfg.add_message_types<caf::id_block::tmo>().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+namespace tmo::actors {
+
+// `tmo team create`: see team.hpp.
+struct create_team;
+
+// What creating a team did: its members, and the seqs of its events; or
+// why not (error non-empty, nothing written).
+struct team_reply {
+  std::string error;
+  std::vector<std::string> members;
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, team_reply& x) {
+  return f(caf::meta::type_name("team_reply"), x.error, x.members, x.first_seq,
+           x.last_seq);
+}
+
+}  // namespace tmo::actors
+
+#include "actors/team.hpp"
+
+namespace tmo::actors {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_team& x) {
+  return f(caf::meta::type_name("create_team"), x.name, x.project_dir, x.size,
+           x.roles, x.profile);
+}
+
+}  // namespace tmo::actors
+
+CAF_BEGIN_TYPE_ID_BLOCK(tmo, caf::first_custom_type_id)
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::create_team))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::team_reply))
+CAF_ADD_ATOM(tmo, tmo::actors, create_team_atom, "mkteam")
+CAF_ADD_ATOM(tmo, tmo::actors, list_teams_atom, "lsteams")
+CAF_ADD_ATOM(tmo, tmo::actors, appended_atom, "appended")
+CAF_END_TYPE_ID_BLOCK(tmo)

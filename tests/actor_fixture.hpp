@@ -1,0 +1,107 @@
+// Deterministic actor tests: an actor system on CAF's test_coordinator
+// (scheduler.policy = testing), so messages and timers run only when the
+// test says, plus an in-memory log whose appends complete at once.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include "actors/ports.hpp"
+#include "actors/type_ids.hpp"
+
+namespace tmo::test {
+
+class actor_test : public ::testing::Test {
+ protected:
+  actor_test() {
+    cfg_.add_message_types<caf::id_block::tmo>();
+    cfg_.set("scheduler.policy", caf::atom("testing"));
+    cfg_.set("logger.verbosity", caf::atom("quiet"));
+    sys_ = std::make_unique<caf::actor_system>(cfg_);
+    sched_ =
+        &dynamic_cast<caf::scheduler::test_coordinator&>(sys_->scheduler());
+  }
+  ~actor_test() override { sched_->run(); }
+
+  // Runs every pending message.
+  void run() { sched_->run(); }
+
+  // Sends a request from a fresh client and runs until the reply comes
+  // (appends through a real store complete on its thread: wait for them).
+  template <class Reply, class Handle, class... Ts>
+  std::optional<Reply> ask(const Handle& to, Ts... xs) {
+    auto out = std::make_shared<std::optional<Reply>>();
+    sys_->spawn([=](caf::event_based_actor* self) {
+      self->request(to, caf::infinite, xs...).then([out](Reply r) {
+        *out = std::move(r);
+      });
+    });
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!*out && std::chrono::steady_clock::now() < until) {
+      run();
+      if (!*out) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return std::move(*out);
+  }
+
+  caf::actor_system_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  caf::scheduler::test_coordinator* sched_ = nullptr;
+};
+
+// A log in memory that checks expectations, stamps and chains like the store
+// and acknowledges at once, on the caller's thread.
+class memory_log final : public actors::log_port {
+ public:
+  void append(std::vector<events::sealed> evs,
+              std::vector<store::expectation> expected,
+              std::function<void(result<store::append_result>)> done) override {
+    if (!fail_with.is_ok()) return done(fail_with);
+    for (auto& e : expected)
+      if (versions_[e.stream] != e.version)
+        return done(status::conflict("stream " + e.stream + " moved"));
+    uint64_t first = values.size() + 1;
+    for (auto& ev : evs) {
+      ev.stamp(values.size() + 1, ++versions_[ev.stream()]);
+      head_ = ev.chain(head_);
+      values.push_back(ev.bytes());
+    }
+    done(store::append_result{first, values.size()});
+  }
+  status replay(const std::function<void(events::Event::Reader)>& fn) override {
+    for (size_t i = 0; i < values.size(); ++i) {
+      auto ev = events::event::decode(i + 1, values[i]);
+      if (!ev) return ev.error();
+      fn(ev->reader());
+    }
+    return status::ok();
+  }
+  std::vector<std::string> kinds() const {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < values.size(); ++i)
+      out.emplace_back(events::event::decode(i + 1, values[i])->kind());
+    return out;
+  }
+
+  std::vector<std::string> values;
+  status fail_with;  // set to make appends fail
+
+ private:
+  std::map<std::string, uint64_t> versions_;
+  events::hash head_{};
+};
+
+class fixed_clock final : public actors::clock_port {
+ public:
+  int64_t now_ns() override { return now; }
+  int64_t now = 1'795'608'000LL * 1'000'000'000;
+};
+
+}  // namespace tmo::test

@@ -1,0 +1,100 @@
+#include "actors/orchestrator.hpp"
+#include "actor_fixture.hpp"
+#include "test_util.hpp"
+
+namespace tmo::actors {
+namespace {
+
+using test::actor_test;
+
+create_team alpha(std::string size = "medium") {
+  create_team c;
+  c.name = "alpha";
+  c.project_dir = "/srv/shop";
+  c.size = std::move(size);
+  return c;
+}
+
+class OrchestratorTest : public actor_test {
+ protected:
+  orchestrator_actor spawn() {
+    return sys_->spawn(orchestrator, &log_, &clock_);
+  }
+  test::memory_log log_;
+  test::fixed_clock clock_;
+};
+
+TEST_F(OrchestratorTest, CreatesATeamThroughTheLog) {
+  auto o = spawn();
+  auto r = ask<team_reply>(o, create_team_atom_v, alpha());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, "");
+  EXPECT_EQ(r->members,
+            (std::vector<std::string>{"pm", "dev-1", "dev-2", "qa-1"}));
+  EXPECT_EQ(r->first_seq, 1u);
+  EXPECT_EQ(r->last_seq, 5u);
+  EXPECT_EQ(log_.kinds(), (std::vector<std::string>{
+                              "team.created", "agent.spawned", "agent.spawned",
+                              "agent.spawned", "agent.spawned"}));
+  auto teams = ask<std::vector<std::string>>(o, list_teams_atom_v);
+  EXPECT_EQ(*teams, (std::vector<std::string>{"alpha"}));
+  auto again = ask<team_reply>(o, create_team_atom_v, alpha("small"));
+  EXPECT_NE(again->error.find("exists"), std::string::npos) << again->error;
+  EXPECT_EQ(log_.values.size(), 5u);  // the refusal wrote nothing
+}
+
+TEST_F(OrchestratorTest, RebuildsItsTeamsFromTheLogAtStart) {
+  auto first = spawn();
+  ASSERT_EQ(ask<team_reply>(first, create_team_atom_v, alpha())->error, "");
+  caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
+  run();
+  auto second = spawn();
+  EXPECT_EQ(*ask<std::vector<std::string>>(second, list_teams_atom_v),
+            (std::vector<std::string>{"alpha"}));
+  EXPECT_NE(ask<team_reply>(second, create_team_atom_v, alpha())->error, "");
+  EXPECT_EQ(log_.values.size(), 5u);  // replay wrote nothing
+}
+
+TEST_F(OrchestratorTest, NothingIsAppliedWhenTheAppendFails) {
+  auto o = spawn();
+  log_.fail_with = status::io_error("disk full");
+  auto r = ask<team_reply>(o, create_team_atom_v, alpha());
+  EXPECT_EQ(r->error, "disk full");
+  EXPECT_TRUE(ask<std::vector<std::string>>(o, list_teams_atom_v)->empty());
+  log_.fail_with = status::ok();
+  EXPECT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
+}
+
+TEST_F(OrchestratorTest, BadCommandsAreRefusedWithAReason) {
+  auto o = spawn();
+  auto c = alpha();
+  c.project_dir = "relative";
+  EXPECT_NE(ask<team_reply>(o, create_team_atom_v, c)->error.find("absolute"),
+            std::string::npos);
+  EXPECT_TRUE(log_.values.empty());
+}
+
+// The same actor over the real RocksDB log, whose acknowledgements come
+// from the writer thread.
+TEST_F(OrchestratorTest, WorksOverTheStore) {
+  test::temp_dir d;
+  auto log = store::event_log::open(d.path());
+  ASSERT_TRUE(log);
+  store_log_port port(**log);
+  auto o = sys_->spawn(orchestrator, &port, &clock_);
+  auto r = ask<team_reply>(o, create_team_atom_v, alpha("large"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, "");
+  EXPECT_EQ(r->last_seq, 7u);
+  EXPECT_EQ(*(*log)->stream_version("agent/alpha/devops-1"), 1u);
+  caf::anon_send_exit(o, caf::exit_reason::user_shutdown);
+  run();
+  auto again = sys_->spawn(orchestrator, &port, &clock_);
+  EXPECT_EQ(*ask<std::vector<std::string>>(again, list_teams_atom_v),
+            (std::vector<std::string>{"alpha"}));
+  caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
+  run();
+}
+
+}  // namespace
+}  // namespace tmo::actors
