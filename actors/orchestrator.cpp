@@ -102,9 +102,16 @@ orchestrator_actor::behavior_type orchestrator(
         op.reply.deliver(std::move(done));
       },
       [=](list_teams_atom) {
-        std::vector<std::string> names;
-        for (auto& [name, _] : self->state.teams) names.push_back(name);
-        return names;
+        std::vector<team_summary> out;
+        for (auto& [name, t] : self->state.teams) {
+          team_summary sum{name, t.project_dir, t.profile, {}, {}};
+          for (auto& m : t.members) {
+            sum.members.push_back(m.name);
+            sum.roles.push_back(m.role);
+          }
+          out.push_back(std::move(sum));
+        }
+        return out;
       },
   };
 }

@@ -22,7 +22,7 @@ namespace tmo::actors {
 
 using orchestrator_actor = caf::typed_actor<
     caf::replies_to<create_team_atom, create_team>::with<team_reply>,
-    caf::replies_to<list_teams_atom>::with<std::vector<std::string>>,
+    caf::replies_to<list_teams_atom>::with<std::vector<team_summary>>,
     caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>>;
 
 struct orchestrator_state {

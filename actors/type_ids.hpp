@@ -22,6 +22,21 @@ struct team_reply {
   uint64_t last_seq = 0;
 };
 
+// One team as `tmo team list` and `tmo status` show it.
+struct team_summary {
+  std::string name;
+  std::string project_dir;
+  std::string profile;
+  std::vector<std::string> members;  // "dev-1"
+  std::vector<std::string> roles;    // "developer", same order
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, team_summary& x) {
+  return f(caf::meta::type_name("team_summary"), x.name, x.project_dir,
+           x.profile, x.members, x.roles);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, team_reply& x) {
   return f(caf::meta::type_name("team_reply"), x.error, x.members, x.first_seq,

@@ -45,5 +45,7 @@ int64_t now_ns();
 void register_events(CLI::App& app, context& ctx);
 void register_demo(CLI::App& app, context& ctx);
 void register_completion(CLI::App& app, context& ctx);
+void register_up(CLI::App& app, context& ctx);
+void register_team(CLI::App& app, context& ctx);
 
 }  // namespace tmo::cli

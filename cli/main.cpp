@@ -18,7 +18,9 @@ void add_data_dir(CLI::App* verb, context& ctx) {
 }
 
 int fail(std::string_view message) {
-  std::fprintf(stderr, "tmo: %.*s\n", static_cast<int>(message.size()),
+  // "tmo is not running ..." already names tmo.
+  const char* prefix = message.starts_with("tmo ") ? "" : "tmo: ";
+  std::fprintf(stderr, "%s%.*s\n", prefix, static_cast<int>(message.size()),
                message.data());
   return exit_failed;
 }
@@ -71,6 +73,8 @@ int main(int argc, char** argv) {
 
   register_events(app, ctx);
   register_demo(app, ctx);
+  register_up(app, ctx);
+  register_team(app, ctx);
   register_completion(app, ctx);
 
   try {

@@ -36,8 +36,13 @@ TEST_F(OrchestratorTest, CreatesATeamThroughTheLog) {
   EXPECT_EQ(log_.kinds(), (std::vector<std::string>{
                               "team.created", "agent.spawned", "agent.spawned",
                               "agent.spawned", "agent.spawned"}));
-  auto teams = ask<std::vector<std::string>>(o, list_teams_atom_v);
-  EXPECT_EQ(*teams, (std::vector<std::string>{"alpha"}));
+  auto teams = ask<std::vector<team_summary>>(o, list_teams_atom_v);
+  ASSERT_EQ(teams->size(), 1u);
+  EXPECT_EQ((*teams)[0].name, "alpha");
+  EXPECT_EQ((*teams)[0].project_dir, "/srv/shop");
+  EXPECT_EQ((*teams)[0].members, r->members);
+  EXPECT_EQ((*teams)[0].roles,
+            (std::vector<std::string>{"pm", "developer", "developer", "qa"}));
   auto again = ask<team_reply>(o, create_team_atom_v, alpha("small"));
   EXPECT_NE(again->error.find("exists"), std::string::npos) << again->error;
   EXPECT_EQ(log_.values.size(), 5u);  // the refusal wrote nothing
@@ -49,8 +54,9 @@ TEST_F(OrchestratorTest, RebuildsItsTeamsFromTheLogAtStart) {
   caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
   run();
   auto second = spawn();
-  EXPECT_EQ(*ask<std::vector<std::string>>(second, list_teams_atom_v),
-            (std::vector<std::string>{"alpha"}));
+  auto teams = ask<std::vector<team_summary>>(second, list_teams_atom_v);
+  ASSERT_EQ(teams->size(), 1u);
+  EXPECT_EQ((*teams)[0].members.size(), 4u);
   EXPECT_NE(ask<team_reply>(second, create_team_atom_v, alpha())->error, "");
   EXPECT_EQ(log_.values.size(), 5u);  // replay wrote nothing
 }
@@ -60,7 +66,7 @@ TEST_F(OrchestratorTest, NothingIsAppliedWhenTheAppendFails) {
   log_.fail_with = status::io_error("disk full");
   auto r = ask<team_reply>(o, create_team_atom_v, alpha());
   EXPECT_EQ(r->error, "disk full");
-  EXPECT_TRUE(ask<std::vector<std::string>>(o, list_teams_atom_v)->empty());
+  EXPECT_TRUE(ask<std::vector<team_summary>>(o, list_teams_atom_v)->empty());
   log_.fail_with = status::ok();
   EXPECT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
 }
@@ -90,8 +96,9 @@ TEST_F(OrchestratorTest, WorksOverTheStore) {
   caf::anon_send_exit(o, caf::exit_reason::user_shutdown);
   run();
   auto again = sys_->spawn(orchestrator, &port, &clock_);
-  EXPECT_EQ(*ask<std::vector<std::string>>(again, list_teams_atom_v),
-            (std::vector<std::string>{"alpha"}));
+  EXPECT_EQ(
+      ask<std::vector<team_summary>>(again, list_teams_atom_v)->at(0).name,
+      "alpha");
   caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
   run();
 }

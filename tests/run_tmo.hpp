@@ -1,6 +1,7 @@
 // Runs the real tmo binary, capturing stdout, stderr and the exit status.
 #pragma once
 
+#include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -25,8 +26,8 @@ struct run_result {
 inline run_result run_tmo(std::vector<std::string> args,
                           size_t close_stdout_after = 0) {
   int out[2], err[2];
-  EXPECT_EQ(::pipe(out), 0);
-  EXPECT_EQ(::pipe(err), 0);
+  EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);  // a daemon must not inherit them
+  EXPECT_EQ(::pipe2(err, O_CLOEXEC), 0);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);

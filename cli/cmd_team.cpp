@@ -1,0 +1,112 @@
+// tmo team create | list: teams of a running tmo.
+#include <filesystem>
+
+#include "cli/cli.hpp"
+#include "cli/daemon.hpp"
+
+namespace tmo::cli {
+
+namespace {
+
+struct create_options {
+  std::string name, project, size, agents, profile = "sim";
+};
+
+int run_create(const context& ctx, const create_options& o) {
+  nlohmann::json req = {{"verb", "team.create"},
+                        {"name", o.name},
+                        {"project", o.project},
+                        {"size", o.size},
+                        {"profile", o.profile}};
+  std::vector<std::string> roles;
+  size_t at = 0;
+  while (!o.agents.empty() && at <= o.agents.size()) {
+    auto comma = o.agents.find(',', at);
+    auto part = o.agents.substr(
+        at, comma == std::string::npos ? std::string::npos : comma - at);
+    if (!part.empty()) roles.push_back(part);
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  req["roles"] = roles;
+  auto r = call_daemon(ctx.data_dir, req);
+  if (!r) return fail(r.error());
+  std::string out = "team " + o.name + " created: ";
+  bool first = true;
+  for (auto& m : (*r)["members"]) {
+    out += (first ? "" : ", ") + m.get<std::string>();
+    first = false;
+  }
+  write_out(out + " (events " + std::to_string(r->value("first_seq", 0)) + "-" +
+            std::to_string(r->value("last_seq", 0)) + ")\n");
+  return exit_ok;
+}
+
+int run_list(const context& ctx, const std::string& output) {
+  if (output != "table" && output != "json") {
+    std::fprintf(stderr, "tmo: -o %s: use table or json\n", output.c_str());
+    return exit_usage;
+  }
+  auto r = call_daemon(ctx.data_dir, {{"verb", "team.list"}});
+  if (!r) return fail(r.error());
+  if (output == "json") {
+    write_out((*r)["teams"].dump(2) + "\n");
+    return exit_ok;
+  }
+  std::string out = "TEAM            MEMBERS  PROJECT\n";
+  for (auto& t : (*r)["teams"]) {
+    char line[512];
+    std::snprintf(line, sizeof line, "%-15s %7zu  %s\n",
+                  t.value("name", "").c_str(), t["members"].size(),
+                  t.value("project_dir", "").c_str());
+    out += line;
+  }
+  write_out(out);
+  return exit_ok;
+}
+
+}  // namespace
+
+void register_team(CLI::App& app, context& ctx) {
+  auto* team = app.add_subcommand("team", "Create and list teams");
+  team->require_subcommand(1);
+
+  auto o = std::make_shared<create_options>();
+  auto* create =
+      team->add_subcommand("create", "Create a PM and its engineers");
+  create->footer(
+      "Sizes: small = PM + developer; medium = PM + 2 developers + QA;\n"
+      "large = PM + lead + 2 developers + QA + DevOps.\n\n"
+      "Examples:\n"
+      "  tmo team create shop --project ~/src/shop --size medium\n"
+      "  tmo team create docs --project /srv/docs --agents writer,reviewer");
+  create->add_option("NAME", o->name, "team name: a-z, 0-9 and -")->required();
+  create->add_option("--project", o->project, "the team's project directory")
+      ->required();
+  auto* size = create->add_option("--size", o->size, "small, medium or large");
+  create
+      ->add_option("--agents", o->agents,
+                   "roles: developer,qa,devops,reviewer,...")
+      ->excludes(size);
+  create->add_option("--profile", o->profile, "agent profile (sim for now)")
+      ->capture_default_str();
+  add_data_dir(create, ctx);
+  create->callback([&ctx, o] {
+    // A relative project dir means the caller's directory, not the daemon's.
+    if (!o->project.empty() && o->project.front() != '/')
+      o->project =
+          std::filesystem::absolute(o->project).lexically_normal().string();
+    ctx.run = [&ctx, o] { return run_create(ctx, *o); };
+  });
+
+  auto output = std::make_shared<std::string>("table");
+  auto* list = team->add_subcommand("list", "List teams");
+  list->add_option("-o,--output", *output, "table or json")
+      ->capture_default_str();
+  add_data_dir(list, ctx);
+  list->callback([&ctx, output] {
+    ctx.run = [&ctx, output] { return run_list(ctx, *output); };
+  });
+}
+
+}  // namespace tmo::cli

@@ -1,0 +1,166 @@
+// tmo up | down | status: start, stop and look at the daemon of a data dir.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "adapters/control_socket.hpp"
+#include "cli/cli.hpp"
+#include "cli/daemon.hpp"
+
+namespace tmo::cli {
+
+namespace {
+
+// Forks the daemon into the background; returns once it answers.
+int start_background(const std::string& dir) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(dir).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  ::mkdir(dir.c_str(), 0700);
+  std::string log_path = dir + "/daemon.log";
+  pid_t pid = ::fork();
+  if (pid < 0) return fail(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::setsid();
+    int null = ::open("/dev/null", O_RDONLY);
+    int out = ::open(log_path.c_str(),
+                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (null >= 0) ::dup2(null, STDIN_FILENO);
+    if (out >= 0) {
+      ::dup2(out, STDOUT_FILENO);
+      ::dup2(out, STDERR_FILENO);
+    }
+    ::close_range(3, ~0U,
+                  0);  // nothing of the caller's: its pipes must see EOF
+    std::_Exit(run_daemon(dir));
+  }
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < until) {
+    int st = 0;
+    if (::waitpid(pid, &st, WNOHANG) == pid) {
+      // It ended: its last line says why.
+      std::ifstream in(log_path);
+      std::string line, last;
+      while (std::getline(in, line))
+        if (!line.empty()) last = line;
+      std::fprintf(
+          stderr, "%s\n",
+          last.empty() ? "tmo: the daemon did not start" : last.c_str());
+      return exit_failed;
+    }
+    auto r = adapters::control_request(adapters::control_socket_path(dir),
+                                       {{"verb", "ping"}},
+                                       std::chrono::milliseconds(500));
+    if (r && r->value("pid", 0) == pid) {
+      write_out("tmo: running for " + dir + " (pid " + std::to_string(pid) +
+                ", log " + log_path + ")\n");
+      return exit_ok;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return fail("the daemon did not answer within 15 s; see " + log_path);
+}
+
+int run_down(const context& ctx) {
+  auto ping = call_daemon(ctx.data_dir, {{"verb", "ping"}});
+  if (!ping) return fail(ping.error());
+  auto pid = static_cast<pid_t>(ping->value("pid", 0));
+  auto r = call_daemon(ctx.data_dir, {{"verb", "down"}});
+  if (!r) return fail(r.error());
+  // Done when the process is gone: its last events are appended and the
+  // log is closed by then.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto alive = [](pid_t p) {
+    if (::kill(p, 0) != 0) return false;
+    // A zombie (exited, not yet reaped by whoever adopted it) is gone too.
+    std::ifstream stat("/proc/" + std::to_string(p) + "/stat");
+    std::string s;
+    std::getline(stat, s);
+    auto close = s.rfind(')');
+    return !(close != std::string::npos && close + 2 < s.size() &&
+             s[close + 2] == 'Z');
+  };
+  while (pid > 0 && alive(pid)) {
+    if (std::chrono::steady_clock::now() > until)
+      return fail("tmo (pid " + std::to_string(pid) +
+                  ") is still stopping after 60 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  write_out("tmo: stopped for " + ctx.data_dir + "\n");
+  return exit_ok;
+}
+
+int run_status(const context& ctx, const std::string& output) {
+  if (output != "table" && output != "json") {
+    std::fprintf(stderr, "tmo: -o %s: use table or json\n", output.c_str());
+    return exit_usage;
+  }
+  auto r = call_daemon(ctx.data_dir, {{"verb", "status"}});
+  if (!r) return fail(r.error());
+  if (output == "json") {
+    (*r).erase("ok");
+    write_out(r->dump(2) + "\n");
+    return exit_ok;
+  }
+  std::string out = "tmo: running for " + ctx.data_dir + " (pid " +
+                    std::to_string(r->value("pid", 0)) + "), log head seq " +
+                    std::to_string(r->value("head_seq", 0)) + "\n";
+  auto& teams = (*r)["teams"];
+  if (teams.empty()) out += "no teams yet: create one with tmo team create\n";
+  for (auto& t : teams) {
+    out += "\nteam " + t.value("name", "") + "  " + t.value("project_dir", "") +
+           "  (" + t.value("profile", "") + ")\n";
+    for (auto& m : t["members"])
+      out += "  " + m.value("name", "") +
+             std::string(12 - std::min<size_t>(11, m.value("name", "").size()),
+                         ' ') +
+             m.value("role", "") + "\n";
+  }
+  write_out(out);
+  return exit_ok;
+}
+
+}  // namespace
+
+void register_up(CLI::App& app, context& ctx) {
+  auto fg = std::make_shared<bool>(false);
+  auto* up =
+      app.add_subcommand("up", "Start tmo (the actor system) for a data dir");
+  up->footer(
+      "Examples:\n"
+      "  tmo up                      in the background; its log is "
+      "DATA_DIR/daemon.log\n"
+      "  tmo up --foreground         in this terminal, until Ctrl-C or tmo "
+      "down");
+  up->add_flag("--foreground", *fg, "stay in the foreground");
+  add_data_dir(up, ctx);
+  up->callback([&ctx, fg] {
+    ctx.run = [&ctx, fg] {
+      return *fg ? run_daemon(ctx.data_dir) : start_background(ctx.data_dir);
+    };
+  });
+
+  auto* down =
+      app.add_subcommand("down", "Stop tmo cleanly: in-flight appends finish");
+  add_data_dir(down, ctx);
+  down->callback([&ctx] { ctx.run = [&ctx] { return run_down(ctx); }; });
+
+  auto output = std::make_shared<std::string>("table");
+  auto* st =
+      app.add_subcommand("status", "Show teams and agents of a running tmo");
+  st->add_option("-o,--output", *output, "table or json")
+      ->capture_default_str();
+  add_data_dir(st, ctx);
+  st->callback([&ctx, output] {
+    ctx.run = [&ctx, output] { return run_status(ctx, *output); };
+  });
+}
+
+}  // namespace tmo::cli

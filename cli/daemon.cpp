@@ -1,0 +1,175 @@
+// The daemon: the log, the actor system, and the control socket that CLI
+// verbs talk to. Wiring lives here, in cli/, the only module that sees all.
+#include "cli/daemon.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/orchestrator.hpp"
+#include "adapters/control_socket.hpp"
+#include "cli/cli.hpp"
+#include "store/event_log.hpp"
+
+namespace tmo::cli {
+
+namespace {
+
+std::atomic<bool> stop_daemon{false};
+void on_signal(int) { stop_daemon = true; }
+
+class system_clock final : public actors::clock_port {
+ public:
+  int64_t now_ns() override { return tmo::cli::now_ns(); }
+};
+
+status append_lifecycle(store::event_log& log, const std::string& dir,
+                        bool started) {
+  events::draft d("orchestrator", "orchestrator", now_ns());
+  if (started) {
+    auto e = d.payload().initOrchestratorStarted();
+    e.setVersion("0.1.0");
+    e.setDataDir(capnp::Text::Reader(dir.data(), dir.size()));
+    e.setPid(static_cast<uint32_t>(::getpid()));
+  } else {
+    auto e = d.payload().initOrchestratorStopped();
+    e.setReason("tmo down");
+    e.setPid(static_cast<uint32_t>(::getpid()));
+  }
+  std::vector<events::draft> v;
+  v.push_back(std::move(d));
+  auto r = log.append(std::move(v));
+  return r ? status::ok() : r.error();
+}
+
+nlohmann::json error_reply(const std::string& e) {
+  return {{"ok", false}, {"error", e}};
+}
+
+nlohmann::json summary_json(const actors::team_summary& t) {
+  nlohmann::json members = nlohmann::json::array();
+  for (size_t i = 0; i < t.members.size(); ++i)
+    members.push_back({{"name", t.members[i]}, {"role", t.roles[i]}});
+  return {{"name", t.name},
+          {"project_dir", t.project_dir},
+          {"profile", t.profile},
+          {"members", members}};
+}
+
+}  // namespace
+
+int run_daemon(const std::string& dir) {
+  auto log = store::event_log::open(dir);
+  if (!log) {
+    if (log.error().code() == status::code::busy)
+      return fail("tmo is already running for " + dir);
+    return fail(log.error());
+  }
+  if (auto s = append_lifecycle(**log, dir, true); !s) return fail(s);
+
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::tmo>();
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  int rc = exit_ok;
+  {
+    caf::actor_system sys{cfg};
+    actors::store_log_port port(**log);
+    system_clock clock;
+    auto orch = sys.spawn(actors::orchestrator, &port, &clock);
+
+    auto handler = [&](const nlohmann::json& req) -> nlohmann::json {
+      auto verb = req.value("verb", "");
+      caf::scoped_actor self{sys};
+      if (verb == "ping") return {{"ok", true}, {"pid", ::getpid()}};
+      if (verb == "down") {
+        stop_daemon = true;
+        return {{"ok", true}};
+      }
+      if (verb == "team.create") {
+        actors::create_team cmd;
+        cmd.name = req.value("name", "");
+        cmd.project_dir = req.value("project", "");
+        cmd.size = req.value("size", "");
+        cmd.roles = req.value("roles", std::vector<std::string>{});
+        cmd.profile = req.value("profile", "sim");
+        nlohmann::json out;
+        self->request(orch, std::chrono::seconds(30),
+                      actors::create_team_atom_v, cmd)
+            .receive(
+                [&](actors::team_reply& r) {
+                  if (!r.error.empty()) {
+                    out = error_reply(r.error);
+                    return;
+                  }
+                  out = {{"ok", true},
+                         {"members", r.members},
+                         {"first_seq", r.first_seq},
+                         {"last_seq", r.last_seq}};
+                },
+                [&](caf::error& e) { out = error_reply(sys.render(e)); });
+        return out;
+      }
+      if (verb == "team.list" || verb == "status") {
+        nlohmann::json out;
+        self->request(orch, std::chrono::seconds(30), actors::list_teams_atom_v)
+            .receive(
+                [&](std::vector<actors::team_summary>& teams) {
+                  nlohmann::json list = nlohmann::json::array();
+                  for (auto& t : teams) list.push_back(summary_json(t));
+                  out = {{"ok", true}, {"teams", list}};
+                  if (verb == "status") {
+                    out["data_dir"] = dir;
+                    out["pid"] = ::getpid();
+                    out["head_seq"] = (*log)->head();
+                  }
+                },
+                [&](caf::error& e) { out = error_reply(sys.render(e)); });
+        return out;
+      }
+      return error_reply("unknown request \"" + verb +
+                         "\"; is this tmo older than the CLI?");
+    };
+
+    auto server = adapters::control_server::listen(
+        adapters::control_socket_path(dir), handler);
+    if (!server) {
+      rc = fail(server.error());
+    } else {
+      struct sigaction sa {};
+      sa.sa_handler = on_signal;
+      ::sigaction(SIGINT, &sa, nullptr);
+      ::sigaction(SIGTERM, &sa, nullptr);
+      std::fprintf(stderr, "tmo: running for %s (pid %d)\n", dir.c_str(),
+                   ::getpid());
+      while (!stop_daemon)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      (*server)->stop();  // no new commands; the one in hand has finished
+    }
+    caf::anon_send_exit(orch, caf::exit_reason::user_shutdown);
+  }  // the actor system waits for its actors here
+  if (auto s = append_lifecycle(**log, dir, false); !s) rc = fail(s);
+  (*log)->close();
+  return rc;
+}
+
+result<nlohmann::json> call_daemon(const std::string& dir,
+                                   const nlohmann::json& request) {
+  auto r = adapters::control_request(adapters::control_socket_path(dir),
+                                     request, std::chrono::seconds(60));
+  if (!r) {
+    if (r.error().code() == status::code::not_found)
+      return status::not_found("tmo is not running for " + dir +
+                               ": start it with `tmo up`");
+    return r.error();
+  }
+  if (!r->value("ok", false))
+    return status::invalid_argument(r->value("error", "failed"));
+  return r;
+}
+
+}  // namespace tmo::cli

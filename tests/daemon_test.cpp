@@ -1,0 +1,133 @@
+// The daemon driven through the CLI, as a user would.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "run_tmo.hpp"
+#include "test_util.hpp"
+
+namespace tmo::cli {
+namespace {
+
+using test::run_tmo;
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  ~DaemonTest() override {
+    // Never leave a daemon behind, whatever the test did.
+    auto st = run_tmo({"status", "-o", "json", "--data-dir", dir()});
+    if (st.rc == 0)
+      ::kill(nlohmann::json::parse(st.out)["pid"].get<int>(), SIGKILL);
+  }
+  std::string dir() const { return home_.sub("data"); }
+  test::run_result tmo(std::vector<std::string> args) {
+    args.push_back("--data-dir");
+    args.push_back(dir());
+    return run_tmo(args);
+  }
+  std::vector<std::string> kinds() {
+    auto r = tmo({"events", "cat", "-f", "%kind\\n"});
+    std::vector<std::string> out;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) out.push_back(line);
+    return out;
+  }
+  test::temp_dir home_;
+};
+
+TEST_F(DaemonTest, VerbsNeedARunningTmo) {
+  auto r = tmo({"status"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err,
+            "tmo is not running for " + dir() + ": start it with `tmo up`\n");
+  EXPECT_EQ(tmo({"team", "list"}).rc, 1);
+  EXPECT_EQ(tmo({"down"}).rc, 1);
+}
+
+TEST_F(DaemonTest, UpTeamCreateStatusDown) {
+  auto up = tmo({"up"});
+  ASSERT_EQ(up.rc, 0) << up.err;
+  struct stat st {};
+  ASSERT_EQ(::stat(dir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((dir() + "/tmo.sock").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto again = tmo({"up"});
+  EXPECT_EQ(again.rc, 1);
+  EXPECT_NE(again.err.find("already running"), std::string::npos) << again.err;
+
+  auto create = tmo({"team", "create", "alpha", "--project", "/srv/shop",
+                     "--size", "medium"});
+  ASSERT_EQ(create.rc, 0) << create.err;
+  EXPECT_EQ(create.out,
+            "team alpha created: pm, dev-1, dev-2, qa-1 (events 2-6)\n");
+  auto dup = tmo({"team", "create", "alpha", "--project", "/srv/shop"});
+  EXPECT_EQ(dup.rc, 1);
+  EXPECT_EQ(dup.err, "tmo: team alpha exists; remove it first\n");
+  auto bad = tmo({"team", "create", "Alpha!", "--project", "/srv/shop"});
+  EXPECT_EQ(bad.rc, 1);
+  auto usage = tmo({"team", "create", "beta", "--project", "/x", "--size",
+                    "small", "--agents", "qa"});
+  EXPECT_EQ(usage.rc, 2);
+  ASSERT_EQ(tmo({"team", "create", "docs", "--project", "/srv/docs", "--agents",
+                 "writer,reviewer"})
+                .rc,
+            0);
+
+  auto list = tmo({"team", "list", "-o", "json"});
+  ASSERT_EQ(list.rc, 0) << list.err;
+  auto teams = nlohmann::json::parse(list.out);
+  ASSERT_EQ(teams.size(), 2u);
+  EXPECT_EQ(teams[0]["name"], "alpha");
+  EXPECT_EQ(teams[1]["members"][1]["role"], "writer");
+
+  auto status = tmo({"status", "-o", "json"});
+  ASSERT_EQ(status.rc, 0) << status.err;
+  EXPECT_EQ(nlohmann::json::parse(status.out)["teams"].size(), 2u);
+
+  auto down = tmo({"down"});
+  ASSERT_EQ(down.rc, 0) << down.err;
+  EXPECT_EQ(tmo({"status"}).rc, 1);
+  auto k = kinds();
+  ASSERT_FALSE(k.empty());
+  EXPECT_EQ(k.front(), "orchestrator.started");
+  EXPECT_EQ(k.back(), "orchestrator.stopped");  // written before down returned
+  EXPECT_EQ(tmo({"events", "verify", "-q"}).rc, 0);
+
+  // Up again: the teams come back from the log.
+  ASSERT_EQ(tmo({"up"}).rc, 0);
+  auto relist = tmo({"team", "list", "-o", "json"});
+  EXPECT_EQ(nlohmann::json::parse(relist.out).size(), 2u);
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+}
+
+TEST_F(DaemonTest, SigkillLosesNoAcknowledgedCommandAndDuplicatesNothing) {
+  ASSERT_EQ(tmo({"up"}).rc, 0);
+  for (auto name : {"a1", "a2", "a3"})
+    ASSERT_EQ(tmo({"team", "create", name, "--project", "/srv/x"}).rc, 0);
+  auto st = tmo({"status", "-o", "json"});
+  int pid = nlohmann::json::parse(st.out)["pid"];
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+  auto up = tmo({"up"});  // a stale socket file must not stop it
+  ASSERT_EQ(up.rc, 0) << up.err;
+  auto teams = nlohmann::json::parse(tmo({"team", "list", "-o", "json"}).out);
+  EXPECT_EQ(teams.size(), 3u);
+  EXPECT_EQ(tmo({"team", "create", "a2", "--project", "/srv/x"}).rc, 1);
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+  auto k = kinds();
+  EXPECT_EQ(std::count(k.begin(), k.end(), "team.created"), 3);
+  EXPECT_EQ(std::count(k.begin(), k.end(), "agent.spawned"), 6);
+  EXPECT_EQ(tmo({"events", "verify", "-q"}).rc, 0);
+}
+
+}  // namespace
+}  // namespace tmo::cli
