@@ -1,5 +1,9 @@
 #include "actors/orchestrator.hpp"
 
+#include <algorithm>
+
+#include "actors/messages.hpp"
+
 namespace tmo::actors {
 
 namespace {
@@ -32,12 +36,86 @@ void apply_to_teams(std::map<std::string, team_state>& teams,
   if (!state.exists) teams.erase(team);
 }
 
+namespace {
+
+using self_ptr = orchestrator_actor::stateful_pointer<orchestrator_state>;
+
+// Seals `drafts`, appends them with `expect`, and runs `then` in the actor
+// once the log acknowledges (or refuses) them. The acknowledged events are
+// applied to the teams before `then` runs.
+void append_then(self_ptr self, log_port* log,
+                 std::vector<events::draft> drafts,
+                 std::vector<store::expectation> expect,
+                 orchestrator_state::append_done then) {
+  std::vector<events::sealed> sealed;
+  std::vector<std::string> values;
+  for (auto& d : drafts) {
+    auto s = d.seal();
+    if (!s) return then(0, 0, s.error().message());
+    values.push_back(s->bytes());
+    sealed.push_back(std::move(*s));
+  }
+  auto id = self->state.next_op++;
+  self->state.appends.emplace(
+      id, [self, values = std::move(values), then = std::move(then)](
+              uint64_t first, uint64_t last, const std::string& error) {
+        if (error.empty())
+          for (auto& v :
+               values)  // values carry seq 0: apply reads streams and payloads
+            if (auto ev = events::event::decode(0, v)) {
+              apply_to_teams(self->state.teams, ev->reader());
+              if (ev->reader().getPayload().which() ==
+                  events::Event::Payload::MESSAGE_SENT)
+                ++self->state.messages;
+            }
+        then(first, last, error);
+      });
+  auto me = caf::actor_cast<caf::actor>(self);
+  log->append(std::move(sealed), std::move(expect),
+              [me, id](result<store::append_result> r) {
+                // On the log's thread: only send a message.
+                if (r)
+                  caf::anon_send(me, appended_atom_v, id, r->first_seq,
+                                 r->last_seq, std::string{});
+                else
+                  caf::anon_send(me, appended_atom_v, id, uint64_t{0},
+                                 uint64_t{0}, r.error().message());
+              });
+}
+
+capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+
+// The stream a message to or from `a` belongs to.
+std::string stream_of(const address& a) {
+  return a.is_orchestrator() ? "orchestrator" : agent_stream(a.team, a.member);
+}
+
+bool has_member(const std::map<std::string, team_state>& teams,
+                const address& a) {
+  if (a.is_orchestrator()) return true;
+  auto it = teams.find(a.team);
+  if (it == teams.end()) return false;
+  return std::any_of(it->second.members.begin(), it->second.members.end(),
+                     [&](const member& m) { return m.name == a.member; });
+}
+
+send_reply send_failed(std::string why, std::string id = "") {
+  send_reply r;
+  r.error = std::move(why);
+  r.message_id = std::move(id);
+  return r;
+}
+
+}  // namespace
+
 orchestrator_actor::behavior_type orchestrator(
     orchestrator_actor::stateful_pointer<orchestrator_state> self,
-    log_port* log, clock_port* clock) {
+    log_port* log, clock_port* clock, terminal_port* terminal) {
   // Rebuild: a fold over the log, with no side effects.
   self->state.rebuilt = log->replay([self](events::Event::Reader ev) {
     apply_to_teams(self->state.teams, ev);
+    if (ev.getPayload().which() == events::Event::Payload::MESSAGE_SENT)
+      ++self->state.messages;
   });
   return {
       [=](create_team_atom, create_team cmd) -> caf::result<team_reply> {
@@ -48,58 +126,147 @@ orchestrator_actor::behavior_type orchestrator(
         team_state current = it == st.teams.end() ? team_state{} : it->second;
         auto drafts = decide(current, cmd, "orchestrator", clock->now_ns());
         if (!drafts) return refused(drafts.error().message());
-        std::vector<events::sealed> sealed;
-        orchestrator_state::pending_op op;
-        for (auto& d : *drafts) {
-          auto s = d.seal();
-          if (!s) return refused(s.error().message());
-          op.values.push_back(s->bytes());
-          sealed.push_back(std::move(*s));
-        }
+        std::vector<std::string> members;
         for (auto& m : name_members(*roster(cmd), cmd.profile))
-          op.members.push_back(m.name);
+          members.push_back(m.name);
+        auto rp = self->make_response_promise<team_reply>();
         // The team stream must be as we saw it: a concurrent create loses.
-        std::vector<store::expectation> expect = {
-            {team_stream(cmd.name), current.version}};
-        auto id = st.next_op++;
-        op.reply = self->make_response_promise<team_reply>();
-        auto reply = op.reply;
-        st.pending.emplace(id, std::move(op));
-        auto me = caf::actor_cast<caf::actor>(self);
-        log->append(std::move(sealed), std::move(expect),
-                    [me, id](result<store::append_result> r) {
-                      // On the log's thread: only send a message.
-                      if (r)
-                        caf::anon_send(me, appended_atom_v, id, r->first_seq,
-                                       r->last_seq, std::string{});
-                      else
-                        caf::anon_send(me, appended_atom_v, id, uint64_t{0},
-                                       uint64_t{0}, r.error().message());
+        append_then(self, log, std::move(*drafts),
+                    {{team_stream(cmd.name), current.version}},
+                    [rp, members](uint64_t first, uint64_t last,
+                                  const std::string& error) mutable {
+                      if (!error.empty()) {
+                        rp.deliver(refused(error));
+                        return;
+                      }
+                      team_reply done;
+                      done.members = members;
+                      done.first_seq = first;
+                      done.last_seq = last;
+                      rp.deliver(std::move(done));
                     });
-        return reply;
+        return rp;
       },
       [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,
           std::string error) {
+        auto it = self->state.appends.find(id);
+        if (it == self->state.appends.end()) return;
+        auto then = std::move(it->second);
+        self->state.appends.erase(it);
+        then(first, last, error);
+      },
+      [=](delivered_atom, uint64_t id, bool ok, uint32_t attempts,
+          std::string reason) {
+        auto it = self->state.deliveries.find(id);
+        if (it == self->state.deliveries.end()) return;
+        auto then = std::move(it->second);
+        self->state.deliveries.erase(it);
+        then(ok, attempts, reason);
+      },
+      [=](send_atom, send_message msg) -> caf::result<send_reply> {
         auto& st = self->state;
-        auto it = st.pending.find(id);
-        if (it == st.pending.end()) return;
-        auto op = std::move(it->second);
-        st.pending.erase(it);
-        if (!error.empty()) {
-          op.reply.deliver(refused(error));
-          return;
+        auto from = parse_address(msg.from);
+        if (!from) return send_failed(from.error().message());
+        auto to = parse_address(msg.to);
+        if (!to) return send_failed(to.error().message());
+        for (auto* a : {&*from, &*to})
+          if (!has_member(st.teams, *a))
+            return send_failed("no agent " + a->str() + ": see tmo team list");
+        if (msg.text.empty())
+          return send_failed("an empty message: say something");
+        std::string id = "m-" + std::to_string(st.messages + 1);
+        auto now = clock->now_ns();
+        auto rp = self->make_response_promise<send_reply>();
+        if (auto route = check_route(*from, *to, msg.escalation); !route) {
+          events::draft d(stream_of(*from), from->str(), now);
+          auto r = d.payload().initMessageRefused();
+          r.setMessageId(text(id));
+          r.setFrom(text(from->str()));
+          r.setTo(text(to->str()));
+          r.setReason(text(route.message()));
+          std::vector<events::draft> v;
+          v.push_back(std::move(d));
+          auto why = route.message();
+          append_then(
+              self, log, std::move(v), {},
+              [rp, why, id](uint64_t, uint64_t,
+                            const std::string& error) mutable {
+                rp.deliver(send_failed(error.empty() ? why : error, id));
+              });
+          return rp;
         }
-        // Acknowledged: now apply. (The values carry seq 0; apply reads
-        // streams and payloads only.)
-        for (auto& v : op.values) {
-          auto ev = events::event::decode(0, v);
-          if (ev) apply_to_teams(st.teams, ev->reader());
+        // message.sent on the recipient's stream, with the parsed template.
+        events::draft sent(stream_of(*to), from->str(), now);
+        sent.correlation(id);
+        auto m = sent.payload().initMessageSent();
+        m.setMessageId(text(id));
+        m.setFrom(text(from->str()));
+        m.setTo(text(to->str()));
+        m.setText(text(msg.text));
+        auto parsed = parse_template(msg.text);
+        m.setTemplate(text(parsed.kind));
+        auto fields = m.initFields(static_cast<unsigned>(parsed.fields.size()));
+        for (unsigned i = 0; i < parsed.fields.size(); ++i) {
+          fields[i].setName(text(parsed.fields[i].first));
+          fields[i].setValue(text(parsed.fields[i].second));
         }
-        team_reply done;
-        done.members = std::move(op.members);
-        done.first_seq = first;
-        done.last_seq = last;
-        op.reply.deliver(std::move(done));
+        std::vector<events::draft> v;
+        v.push_back(std::move(sent));
+        auto recipient = *to;
+        auto body = msg.text;
+        append_then(
+            self, log, std::move(v), {},
+            [=](uint64_t sent_seq, uint64_t, const std::string& error) mutable {
+              if (!error.empty()) {
+                rp.deliver(send_failed(error, id));
+                return;
+              }
+              // Recorded: now deliver. The outcome is an event too.
+              auto record = [=](bool ok, uint32_t attempts,
+                                const std::string& reason) mutable {
+                events::draft d(stream_of(recipient), "terminal",
+                                clock->now_ns());
+                d.causation(sent_seq).correlation(id);
+                if (ok) {
+                  auto e = d.payload().initMessageDelivered();
+                  e.setMessageId(text(id));
+                  e.setAttempts(attempts);
+                } else {
+                  auto e = d.payload().initMessageFailed();
+                  e.setMessageId(text(id));
+                  e.setAttempts(attempts);
+                  e.setReason(text(reason));
+                }
+                std::vector<events::draft> out;
+                out.push_back(std::move(d));
+                append_then(
+                    self, log, std::move(out), {},
+                    [=](uint64_t, uint64_t, const std::string& err) mutable {
+                      send_reply r;
+                      r.message_id = id;
+                      r.attempts = attempts;
+                      r.error = !err.empty() ? err
+                                : ok         ? ""
+                                     : "not delivered to " + recipient.str() +
+                                           ": " + reason;
+                      rp.deliver(std::move(r));
+                    });
+              };
+              if (recipient.is_orchestrator()) {
+                record(true, 1, "");
+                return;
+              }
+              auto did = self->state.next_op++;
+              self->state.deliveries.emplace(did, record);
+              auto me = caf::actor_cast<caf::actor>(self);
+              terminal->deliver(
+                  recipient.str(), id, body,
+                  [me, did](bool ok, uint32_t attempts, std::string reason) {
+                    caf::anon_send(me, delivered_atom_v, did, ok, attempts,
+                                   std::move(reason));
+                  });
+            });
+        return rp;
       },
       [=](list_teams_atom) {
         std::vector<team_summary> out;

@@ -34,6 +34,19 @@ class clock_port {
   virtual int64_t now_ns() = 0;
 };
 
+// An agent's input: types a message and submits it. deliver() calls `done`
+// exactly once, from any thread: delivered or not, after how many attempts,
+// and why not. It must not block, and it types a message at most once per
+// message id (a retry never types it twice).
+class terminal_port {
+ public:
+  virtual ~terminal_port() = default;
+  using done_fn = std::function<void(bool delivered, uint32_t attempts,
+                                     std::string reason)>;
+  virtual void deliver(const std::string& agent, const std::string& message_id,
+                       const std::string& text, done_fn done) = 0;
+};
+
 // The RocksDB event log as a log_port.
 class store_log_port final : public log_port {
  public:

@@ -37,6 +37,34 @@ typename Inspector::result_type inspect(Inspector& f, team_summary& x) {
            x.profile, x.members, x.roles);
 }
 
+// `tmo send`: a message from one address to another ("orchestrator",
+// "TEAM/MEMBER"), an escalation or not.
+struct send_message {
+  std::string from;
+  std::string to;
+  std::string text;
+  bool escalation = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_message& x) {
+  return f(caf::meta::type_name("send_message"), x.from, x.to, x.text,
+           x.escalation);
+}
+
+// How a message went: delivered (error empty) or not, and why.
+struct send_reply {
+  std::string error;
+  std::string message_id;
+  uint32_t attempts = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_reply& x) {
+  return f(caf::meta::type_name("send_reply"), x.error, x.message_id,
+           x.attempts);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, team_reply& x) {
   return f(caf::meta::type_name("team_reply"), x.error, x.members, x.first_seq,
@@ -60,7 +88,13 @@ typename Inspector::result_type inspect(Inspector& f, create_team& x) {
 CAF_BEGIN_TYPE_ID_BLOCK(tmo, caf::first_custom_type_id)
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::create_team))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::team_reply))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::team_summary))
+CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::team_summary>))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::send_message))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::send_reply))
 CAF_ADD_ATOM(tmo, tmo::actors, create_team_atom, "mkteam")
 CAF_ADD_ATOM(tmo, tmo::actors, list_teams_atom, "lsteams")
 CAF_ADD_ATOM(tmo, tmo::actors, appended_atom, "appended")
+CAF_ADD_ATOM(tmo, tmo::actors, send_atom, "send")
+CAF_ADD_ATOM(tmo, tmo::actors, delivered_atom, "delivered")
 CAF_END_TYPE_ID_BLOCK(tmo)

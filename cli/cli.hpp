@@ -47,5 +47,6 @@ void register_demo(CLI::App& app, context& ctx);
 void register_completion(CLI::App& app, context& ctx);
 void register_up(CLI::App& app, context& ctx);
 void register_team(CLI::App& app, context& ctx);
+void register_send(CLI::App& app, context& ctx);
 
 }  // namespace tmo::cli

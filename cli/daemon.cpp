@@ -13,6 +13,7 @@
 
 #include "actors/orchestrator.hpp"
 #include "adapters/control_socket.hpp"
+#include "adapters/sim_terminal.hpp"
 #include "cli/cli.hpp"
 #include "store/event_log.hpp"
 
@@ -80,7 +81,8 @@ int run_daemon(const std::string& dir) {
     caf::actor_system sys{cfg};
     actors::store_log_port port(**log);
     system_clock clock;
-    auto orch = sys.spawn(actors::orchestrator, &port, &clock);
+    adapters::sim_terminal terminal;  // every profile is simulated until [tmux]
+    auto orch = sys.spawn(actors::orchestrator, &port, &clock, &terminal);
 
     auto handler = [&](const nlohmann::json& req) -> nlohmann::json {
       auto verb = req.value("verb", "");
@@ -110,6 +112,25 @@ int run_daemon(const std::string& dir) {
                          {"members", r.members},
                          {"first_seq", r.first_seq},
                          {"last_seq", r.last_seq}};
+                },
+                [&](caf::error& e) { out = error_reply(sys.render(e)); });
+        return out;
+      }
+      if (verb == "send") {
+        actors::send_message msg;
+        msg.from = req.value("from", "orchestrator");
+        msg.to = req.value("to", "");
+        msg.text = req.value("text", "");
+        msg.escalation = req.value("escalation", false);
+        nlohmann::json out;
+        self->request(orch, std::chrono::seconds(120), actors::send_atom_v, msg)
+            .receive(
+                [&](actors::send_reply& r) {
+                  out = r.error.empty()
+                            ? nlohmann::json{{"ok", true},
+                                             {"message_id", r.message_id},
+                                             {"attempts", r.attempts}}
+                            : error_reply(r.error);
                 },
                 [&](caf::error& e) { out = error_reply(sys.render(e)); });
         return out;

@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   register_demo(app, ctx);
   register_up(app, ctx);
   register_team(app, ctx);
+  register_send(app, ctx);
   register_completion(app, ctx);
 
   try {

@@ -98,6 +98,23 @@ class memory_log final : public actors::log_port {
   events::hash head_{};
 };
 
+// A terminal whose deliveries succeed or fail as the test says.
+class scripted_terminal final : public actors::terminal_port {
+ public:
+  void deliver(const std::string& agent, const std::string& message_id,
+               const std::string& text, done_fn done) override {
+    typed.push_back(agent + ": " + text);
+    ids.push_back(message_id);
+    if (fail_reason.empty())
+      done(true, attempts, "");
+    else
+      done(false, attempts, fail_reason);
+  }
+  std::vector<std::string> typed, ids;
+  std::string fail_reason;  // non-empty: deliveries fail with it
+  uint32_t attempts = 1;
+};
+
 class fixed_clock final : public actors::clock_port {
  public:
   int64_t now_ns() override { return now; }

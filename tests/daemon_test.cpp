@@ -87,6 +87,17 @@ TEST_F(DaemonTest, UpTeamCreateStatusDown) {
   EXPECT_EQ(teams[0]["name"], "alpha");
   EXPECT_EQ(teams[1]["members"][1]["role"], "writer");
 
+  auto sent = tmo({"send", "alpha/pm", "TASK T-1: Add a health check"});
+  EXPECT_EQ(sent.rc, 0) << sent.err;
+  EXPECT_EQ(sent.out, "delivered m-1 to alpha/pm\n");
+  auto refused = tmo({"send", "alpha/qa-1", "--from", "alpha/dev-1", "psst"});
+  EXPECT_EQ(refused.rc, 1);
+  EXPECT_NE(refused.err.find("own PM"), std::string::npos) << refused.err;
+  EXPECT_EQ(tmo({"send", "orchestrator", "--from", "alpha/dev-1", "--escalate",
+                 "stuck"})
+                .rc,
+            0);
+
   auto status = tmo({"status", "-o", "json"});
   ASSERT_EQ(status.rc, 0) << status.err;
   EXPECT_EQ(nlohmann::json::parse(status.out)["teams"].size(), 2u);
@@ -98,6 +109,8 @@ TEST_F(DaemonTest, UpTeamCreateStatusDown) {
   ASSERT_FALSE(k.empty());
   EXPECT_EQ(k.front(), "orchestrator.started");
   EXPECT_EQ(k.back(), "orchestrator.stopped");  // written before down returned
+  for (auto kind : {"message.sent", "message.delivered", "message.refused"})
+    EXPECT_NE(std::find(k.begin(), k.end(), kind), k.end()) << kind;
   EXPECT_EQ(tmo({"events", "verify", "-q"}).rc, 0);
 
   // Up again: the teams come back from the log.

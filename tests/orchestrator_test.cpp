@@ -18,10 +18,11 @@ create_team alpha(std::string size = "medium") {
 class OrchestratorTest : public actor_test {
  protected:
   orchestrator_actor spawn() {
-    return sys_->spawn(orchestrator, &log_, &clock_);
+    return sys_->spawn(orchestrator, &log_, &clock_, &terminal_);
   }
   test::memory_log log_;
   test::fixed_clock clock_;
+  test::scripted_terminal terminal_;
 };
 
 TEST_F(OrchestratorTest, CreatesATeamThroughTheLog) {
@@ -87,7 +88,7 @@ TEST_F(OrchestratorTest, WorksOverTheStore) {
   auto log = store::event_log::open(d.path());
   ASSERT_TRUE(log);
   store_log_port port(**log);
-  auto o = sys_->spawn(orchestrator, &port, &clock_);
+  auto o = sys_->spawn(orchestrator, &port, &clock_, &terminal_);
   auto r = ask<team_reply>(o, create_team_atom_v, alpha("large"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->error, "");
@@ -95,12 +96,85 @@ TEST_F(OrchestratorTest, WorksOverTheStore) {
   EXPECT_EQ(*(*log)->stream_version("agent/alpha/devops-1"), 1u);
   caf::anon_send_exit(o, caf::exit_reason::user_shutdown);
   run();
-  auto again = sys_->spawn(orchestrator, &port, &clock_);
+  auto again = sys_->spawn(orchestrator, &port, &clock_, &terminal_);
   EXPECT_EQ(
       ask<std::vector<team_summary>>(again, list_teams_atom_v)->at(0).name,
       "alpha");
   caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
   run();
+}
+
+send_message msg(std::string from, std::string to, std::string text,
+                 bool esc = false) {
+  return send_message{std::move(from), std::move(to), std::move(text), esc};
+}
+
+TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
+  auto o = spawn();
+  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
+  size_t before = log_.values.size();
+
+  auto task = ask<send_reply>(
+      o, send_atom_v,
+      msg("orchestrator", "alpha/pm", "TASK T-1: ship it\nPriority: HIGH"));
+  ASSERT_TRUE(task);
+  EXPECT_EQ(task->error, "");
+  EXPECT_EQ(task->message_id, "m-1");
+  EXPECT_EQ(terminal_.typed,
+            (std::vector<std::string>{
+                "alpha/pm: TASK T-1: ship it\nPriority: HIGH"}));
+  auto k = log_.kinds();
+  EXPECT_EQ(std::vector<std::string>(k.begin() + before, k.end()),
+            (std::vector<std::string>{"message.sent", "message.delivered"}));
+  // The template was parsed into the event.
+  auto sent = events::event::decode(before + 1, log_.values[before]);
+  auto fields = sent->reader().getPayload().getMessageSent().getFields();
+  EXPECT_STREQ(
+      sent->reader().getPayload().getMessageSent().getTemplate().cStr(),
+      "task");
+  ASSERT_GE(fields.size(), 3u);
+  EXPECT_STREQ(fields[0].getValue().cStr(), "T-1");
+
+  // An engineer writes to its own PM; not sideways.
+  EXPECT_EQ(
+      ask<send_reply>(o, send_atom_v, msg("alpha/dev-1", "alpha/pm", "ACK"))
+          ->error,
+      "");
+  auto sideways =
+      ask<send_reply>(o, send_atom_v, msg("alpha/dev-1", "alpha/qa-1", "psst"));
+  EXPECT_NE(sideways->error.find("own PM"), std::string::npos)
+      << sideways->error;
+  EXPECT_EQ(log_.kinds().back(), "message.refused");
+  EXPECT_EQ(terminal_.typed.size(), 2u);  // the refused one was never typed
+  // Escalations go straight to the orchestrator.
+  EXPECT_EQ(ask<send_reply>(o, send_atom_v,
+                            msg("alpha/dev-1", "orchestrator", "stuck", true))
+                ->error,
+            "");
+  EXPECT_EQ(
+      ask<send_reply>(o, send_atom_v, msg("orchestrator", "alpha/nobody", "hi"))
+          ->error,
+      "no agent alpha/nobody: see tmo team list");
+  // Ids keep counting across a restart: they come from the log.
+  caf::anon_send_exit(o, caf::exit_reason::user_shutdown);
+  run();
+  auto o2 = spawn();
+  EXPECT_EQ(
+      ask<send_reply>(o2, send_atom_v, msg("orchestrator", "alpha/qa-1", "hi"))
+          ->message_id,
+      "m-4");
+}
+
+TEST_F(OrchestratorTest, AFailedDeliveryIsRecordedAndReported) {
+  auto o = spawn();
+  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
+  terminal_.fail_reason = "Enter was not taken";
+  terminal_.attempts = 5;
+  auto r = ask<send_reply>(o, send_atom_v,
+                           msg("orchestrator", "alpha/dev-1", "run the tests"));
+  EXPECT_EQ(r->error, "not delivered to alpha/dev-1: Enter was not taken");
+  EXPECT_EQ(r->attempts, 5u);
+  EXPECT_EQ(log_.kinds().back(), "message.failed");
 }
 
 }  // namespace
