@@ -65,6 +65,46 @@ typename Inspector::result_type inspect(Inspector& f, send_reply& x) {
            x.attempts);
 }
 
+// `tmo schedule add`: a check-in for `target` at `due_ns`, then every
+// `every_ns` (0: once), with a note delivered as a message.
+struct add_checkin {
+  std::string target;
+  int64_t due_ns = 0;
+  int64_t every_ns = 0;
+  std::string note;
+  std::string by;  // who asked: "cli" or an agent
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, add_checkin& x) {
+  return f(caf::meta::type_name("add_checkin"), x.target, x.due_ns, x.every_ns,
+           x.note, x.by);
+}
+
+struct checkin_reply {
+  std::string error;
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkin_reply& x) {
+  return f(caf::meta::type_name("checkin_reply"), x.error, x.id);
+}
+
+struct checkin_info {
+  std::string id;
+  std::string target;
+  int64_t due_ns = 0;
+  int64_t every_ns = 0;
+  std::string note;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkin_info& x) {
+  return f(caf::meta::type_name("checkin_info"), x.id, x.target, x.due_ns,
+           x.every_ns, x.note);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, team_reply& x) {
   return f(caf::meta::type_name("team_reply"), x.error, x.members, x.first_seq,
@@ -92,9 +132,17 @@ CAF_ADD_TYPE_ID(tmo, (tmo::actors::team_summary))
 CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::team_summary>))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::send_message))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::send_reply))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::add_checkin))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::checkin_reply))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::checkin_info))
+CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::checkin_info>))
 CAF_ADD_ATOM(tmo, tmo::actors, create_team_atom, "mkteam")
 CAF_ADD_ATOM(tmo, tmo::actors, list_teams_atom, "lsteams")
 CAF_ADD_ATOM(tmo, tmo::actors, appended_atom, "appended")
 CAF_ADD_ATOM(tmo, tmo::actors, send_atom, "send")
 CAF_ADD_ATOM(tmo, tmo::actors, delivered_atom, "delivered")
+CAF_ADD_ATOM(tmo, tmo::actors, schedule_atom, "schedule")
+CAF_ADD_ATOM(tmo, tmo::actors, cancel_atom, "cancel")
+CAF_ADD_ATOM(tmo, tmo::actors, list_checkins_atom, "lscheckins")
+CAF_ADD_ATOM(tmo, tmo::actors, fire_atom, "fire")
 CAF_END_TYPE_ID_BLOCK(tmo)

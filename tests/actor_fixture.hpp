@@ -28,7 +28,21 @@ class actor_test : public ::testing::Test {
     sched_ =
         &dynamic_cast<caf::scheduler::test_coordinator&>(sys_->scheduler());
   }
-  ~actor_test() override { sched_->run(); }
+  ~actor_test() override {
+    // Pending timers keep actors alive, and the system waits for all of
+    // them: stop every actor the test spawned.
+    for (auto& a : spawned_)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    sched_->run();
+  }
+
+  // Spawns an actor that the fixture stops at the end.
+  template <class... Ts>
+  auto spawn(Ts&&... xs) {
+    auto h = sys_->spawn(std::forward<Ts>(xs)...);
+    spawned_.push_back(caf::actor_cast<caf::actor>(h));
+    return h;
+  }
 
   // Runs every pending message.
   void run() { sched_->run(); }
@@ -54,6 +68,7 @@ class actor_test : public ::testing::Test {
   caf::actor_system_config cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   caf::scheduler::test_coordinator* sched_ = nullptr;
+  std::vector<caf::actor> spawned_;
 };
 
 // A log in memory that checks expectations, stamps and chains like the store

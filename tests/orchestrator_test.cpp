@@ -18,7 +18,7 @@ create_team alpha(std::string size = "medium") {
 class OrchestratorTest : public actor_test {
  protected:
   orchestrator_actor spawn() {
-    return sys_->spawn(orchestrator, &log_, &clock_, &terminal_);
+    return actor_test::spawn(orchestrator, &log_, &clock_, &terminal_);
   }
   test::memory_log log_;
   test::fixed_clock clock_;
@@ -88,7 +88,7 @@ TEST_F(OrchestratorTest, WorksOverTheStore) {
   auto log = store::event_log::open(d.path());
   ASSERT_TRUE(log);
   store_log_port port(**log);
-  auto o = sys_->spawn(orchestrator, &port, &clock_, &terminal_);
+  auto o = actor_test::spawn(orchestrator, &port, &clock_, &terminal_);
   auto r = ask<team_reply>(o, create_team_atom_v, alpha("large"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->error, "");
@@ -96,7 +96,7 @@ TEST_F(OrchestratorTest, WorksOverTheStore) {
   EXPECT_EQ(*(*log)->stream_version("agent/alpha/devops-1"), 1u);
   caf::anon_send_exit(o, caf::exit_reason::user_shutdown);
   run();
-  auto again = sys_->spawn(orchestrator, &port, &clock_, &terminal_);
+  auto again = actor_test::spawn(orchestrator, &port, &clock_, &terminal_);
   EXPECT_EQ(
       ask<std::vector<team_summary>>(again, list_teams_atom_v)->at(0).name,
       "alpha");

@@ -1,0 +1,215 @@
+#include "actors/scheduler.hpp"
+
+#include <algorithm>
+
+namespace tmo::actors {
+
+namespace {
+
+capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
+checkin_reply failed(std::string why) {
+  checkin_reply r;
+  r.error = std::move(why);
+  return r;
+}
+
+using self_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
+
+void append_then(
+    self_ptr self, log_port* log, events::draft draft,
+    std::vector<store::expectation> expect,
+    std::function<void(uint64_t, uint64_t, const std::string&)> then) {
+  auto sealed = draft.seal();
+  if (!sealed) return then(0, 0, sealed.error().message());
+  std::string value = sealed->bytes();
+  auto id = self->state.next_op++;
+  self->state.appends.emplace(
+      id, [self, value, then = std::move(then)](uint64_t first, uint64_t last,
+                                                const std::string& error) {
+        if (error.empty())
+          if (auto ev = events::event::decode(0, value)) {
+            apply_checkin(self->state.checkins, ev->reader());
+            if (ev->reader().getPayload().which() ==
+                events::Event::Payload::CHECKIN_SCHEDULED)
+              ++self->state.count;
+          }
+        then(first, last, error);
+      });
+  std::vector<events::sealed> v;
+  v.push_back(std::move(*sealed));
+  auto me = caf::actor_cast<caf::actor>(self);
+  log->append(std::move(v), std::move(expect),
+              [me, id](result<store::append_result> r) {
+                if (r)
+                  caf::anon_send(me, appended_atom_v, id, r->first_seq,
+                                 r->last_seq, std::string{});
+                else
+                  caf::anon_send(me, appended_atom_v, id, uint64_t{0},
+                                 uint64_t{0}, r.error().message());
+              });
+}
+
+// Arms the timer of a check-in that is still to fire.
+void arm(self_ptr self, clock_port* clock, const checkin& c) {
+  if (c.done) return;
+  auto delay = std::max<int64_t>(0, c.due_ns - clock->now_ns());
+  if (delay == 0)
+    self->send(self, fire_atom_v, c.id, c.due_ns);
+  else
+    self->delayed_send(self, std::chrono::nanoseconds(delay), fire_atom_v, c.id,
+                       c.due_ns);
+}
+
+}  // namespace
+
+void apply_checkin(std::map<std::string, checkin>& all,
+                   events::Event::Reader ev) {
+  auto p = ev.getPayload();
+  switch (p.which()) {
+    case events::Event::Payload::CHECKIN_SCHEDULED: {
+      auto s = p.getCheckinScheduled();
+      checkin c;
+      c.id = str(s.getCheckinId());
+      c.target = str(s.getTarget());
+      c.due_ns = s.getDueNs();
+      c.every_ns = s.getEveryNs();
+      c.note = str(s.getNote());
+      all[c.id] = c;
+      break;
+    }
+    case events::Event::Payload::CHECKIN_FIRED: {
+      auto it = all.find(str(p.getCheckinFired().getCheckinId()));
+      if (it == all.end()) break;
+      if (it->second.every_ns <= 0)
+        it->second.done = true;
+      else
+        it->second.due_ns = next_due(it->second, ev.getTimeNs());
+      break;
+    }
+    case events::Event::Payload::CHECKIN_CANCELLED: {
+      auto it = all.find(str(p.getCheckinCancelled().getCheckinId()));
+      if (it != all.end()) it->second.done = true;
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+int64_t next_due(const checkin& c, int64_t fired_ns) {
+  if (c.every_ns <= 0) return c.due_ns;
+  if (fired_ns < c.due_ns) return c.due_ns + c.every_ns;
+  int64_t periods = (fired_ns - c.due_ns) / c.every_ns + 1;
+  return c.due_ns + periods * c.every_ns;
+}
+
+scheduler_actor::behavior_type scheduler(
+    scheduler_actor::stateful_pointer<scheduler_state> self, log_port* log,
+    clock_port* clock, orchestrator_actor orchestrator) {
+  self->state.rebuilt = log->replay([self](events::Event::Reader ev) {
+    apply_checkin(self->state.checkins, ev);
+    if (ev.getPayload().which() == events::Event::Payload::CHECKIN_SCHEDULED)
+      ++self->state.count;
+  });
+  // What fell due while tmo was down fires now, marked late.
+  for (auto& [id, c] : self->state.checkins) arm(self, clock, c);
+  return {
+      [=](schedule_atom, add_checkin cmd) -> caf::result<checkin_reply> {
+        if (!self->state.rebuilt) return failed("the log could not be read");
+        if (auto a = parse_address(cmd.target); !a)
+          return failed(a.error().message());
+        if (cmd.note.empty()) return failed("a check-in needs a note");
+        if (cmd.every_ns < 0) return failed("--every must be positive");
+        if (cmd.every_ns > 0 && cmd.every_ns < 1'000'000'000)
+          return failed("--every must be at least 1s");
+        auto id = "c-" + std::to_string(self->state.count + 1);
+        events::draft d("schedule/" + id, cmd.by.empty() ? "cli" : cmd.by,
+                        clock->now_ns());
+        auto e = d.payload().initCheckinScheduled();
+        e.setCheckinId(text(id));
+        e.setTarget(text(cmd.target));
+        e.setDueNs(cmd.due_ns);
+        e.setEveryNs(cmd.every_ns);
+        e.setNote(text(cmd.note));
+        auto rp = self->make_response_promise<checkin_reply>();
+        append_then(self, log, std::move(d), {{"schedule/" + id, 0}},
+                    [=](uint64_t, uint64_t, const std::string& error) mutable {
+                      if (!error.empty()) {
+                        rp.deliver(failed(error));
+                        return;
+                      }
+                      arm(self, clock, self->state.checkins[id]);
+                      checkin_reply r;
+                      r.id = id;
+                      rp.deliver(r);
+                    });
+        return rp;
+      },
+      [=](cancel_atom, std::string id) -> caf::result<checkin_reply> {
+        auto it = self->state.checkins.find(id);
+        if (it == self->state.checkins.end() || it->second.done)
+          return failed("no pending check-in " + id +
+                        ": see tmo schedule list");
+        events::draft d("schedule/" + id, "cli", clock->now_ns());
+        auto e = d.payload().initCheckinCancelled();
+        e.setCheckinId(text(id));
+        e.setBy("cli");
+        auto rp = self->make_response_promise<checkin_reply>();
+        append_then(self, log, std::move(d), {},
+                    [=](uint64_t, uint64_t, const std::string& error) mutable {
+                      checkin_reply r;
+                      r.error = error;
+                      r.id = id;
+                      rp.deliver(r);
+                    });
+        return rp;
+      },
+      [=](list_checkins_atom) {
+        std::vector<checkin_info> out;
+        for (auto& [id, c] : self->state.checkins)
+          if (!c.done)
+            out.push_back({c.id, c.target, c.due_ns, c.every_ns, c.note});
+        std::sort(out.begin(), out.end(),
+                  [](auto& a, auto& b) { return a.due_ns < b.due_ns; });
+        return out;
+      },
+      [=](fire_atom, std::string id, int64_t due) {
+        auto it = self->state.checkins.find(id);
+        // A timer of a cancelled, fired or moved check-in is stale.
+        if (it == self->state.checkins.end() || it->second.done ||
+            it->second.due_ns != due)
+          return;
+        auto now = clock->now_ns();
+        events::draft d("schedule/" + id, "scheduler", now);
+        auto e = d.payload().initCheckinFired();
+        e.setCheckinId(text(id));
+        e.setLateByNs(std::max<int64_t>(0, now - due));
+        append_then(self, log, std::move(d), {},
+                    [=](uint64_t, uint64_t, const std::string& error) {
+                      if (!error.empty())
+                        return;  // not recorded: the timer stays unfired
+                      auto& c = self->state.checkins[id];
+                      send_message msg{"orchestrator", c.target,
+                                       "CHECK-IN " + id + ": " + c.note, false};
+                      // The outcome (delivered or failed) is recorded by the
+                      // orchestrator; nothing to do with the reply here.
+                      self->request(orchestrator, caf::infinite, send_atom_v,
+                                    msg)
+                          .then([](send_reply) {});
+                      arm(self, clock, c);  // the next one, if it recurs
+                    });
+      },
+      [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,
+          std::string error) {
+        auto it = self->state.appends.find(id);
+        if (it == self->state.appends.end()) return;
+        auto then = std::move(it->second);
+        self->state.appends.erase(it);
+        then(first, last, error);
+      },
+  };
+}
+
+}  // namespace tmo::actors

@@ -1,0 +1,62 @@
+// The scheduler: check-ins ("look at the PR in 15 minutes", every 30m) as
+// events, so they survive a restart. It fires each one when due through
+// the actor clock, records checkin.fired (with how late it was), and hands
+// the note to the orchestrator to deliver as a message. A check-in that
+// fell due while tmo was down fires once on start, marked late.
+//
+// Pure parts (which are due, the next time of a recurring one) are free
+// functions; the actor is thin.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "actors/orchestrator.hpp"
+#include "actors/ports.hpp"
+#include "actors/type_ids.hpp"
+
+namespace tmo::actors {
+
+struct checkin {
+  std::string id;
+  std::string target;
+  int64_t due_ns = 0;    // the next time it fires
+  int64_t every_ns = 0;  // 0: once
+  std::string note;
+  bool done = false;  // fired (once) or cancelled
+};
+
+// Folds checkin.* events into the check-ins by id.
+void apply_checkin(std::map<std::string, checkin>& all,
+                   events::Event::Reader ev);
+
+// When a recurring check-in fired at `fired_ns` next fires: the first time
+// after it on its grid (missed periods are skipped, not fired in a burst).
+int64_t next_due(const checkin& c, int64_t fired_ns);
+
+using scheduler_actor = caf::typed_actor<
+    caf::replies_to<schedule_atom, add_checkin>::with<checkin_reply>,
+    caf::replies_to<cancel_atom, std::string>::with<checkin_reply>,
+    caf::replies_to<list_checkins_atom>::with<std::vector<checkin_info>>,
+    caf::reacts_to<fire_atom, std::string, int64_t>,
+    caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>>;
+
+struct scheduler_state {
+  std::map<std::string, checkin> checkins;
+  std::map<uint64_t,
+           std::function<void(uint64_t, uint64_t, const std::string&)>>
+      appends;
+  uint64_t next_op = 1;
+  uint64_t count = 0;  // check-ins ever scheduled: ids are c-<count+1>
+  status rebuilt;
+  static inline const char* name = "scheduler";
+};
+
+scheduler_actor::behavior_type scheduler(
+    scheduler_actor::stateful_pointer<scheduler_state> self, log_port* log,
+    clock_port* clock, orchestrator_actor orchestrator);
+
+}  // namespace tmo::actors
