@@ -48,5 +48,6 @@ void register_completion(CLI::App& app, context& ctx);
 void register_up(CLI::App& app, context& ctx);
 void register_team(CLI::App& app, context& ctx);
 void register_send(CLI::App& app, context& ctx);
+void register_schedule(CLI::App& app, context& ctx);
 
 }  // namespace tmo::cli

@@ -12,6 +12,7 @@
 #include <caf/all.hpp>
 
 #include "actors/orchestrator.hpp"
+#include "actors/scheduler.hpp"
 #include "adapters/control_socket.hpp"
 #include "adapters/sim_terminal.hpp"
 #include "cli/cli.hpp"
@@ -83,6 +84,7 @@ int run_daemon(const std::string& dir) {
     system_clock clock;
     adapters::sim_terminal terminal;  // every profile is simulated until [tmux]
     auto orch = sys.spawn(actors::orchestrator, &port, &clock, &terminal);
+    auto sched = sys.spawn(actors::scheduler, &port, &clock, orch);
 
     auto handler = [&](const nlohmann::json& req) -> nlohmann::json {
       auto verb = req.value("verb", "");
@@ -135,6 +137,57 @@ int run_daemon(const std::string& dir) {
                 [&](caf::error& e) { out = error_reply(sys.render(e)); });
         return out;
       }
+      if (verb == "schedule.add") {
+        actors::add_checkin c;
+        c.target = req.value("target", "");
+        c.due_ns = req.value("due_ns", int64_t{0});
+        c.every_ns = req.value("every_ns", int64_t{0});
+        c.note = req.value("note", "");
+        c.by = req.value("by", "cli");
+        nlohmann::json out;
+        self->request(sched, std::chrono::seconds(30), actors::schedule_atom_v,
+                      c)
+            .receive(
+                [&](actors::checkin_reply& r) {
+                  out = r.error.empty()
+                            ? nlohmann::json{{"ok", true}, {"id", r.id}}
+                            : error_reply(r.error);
+                },
+                [&](caf::error& e) { out = error_reply(sys.render(e)); });
+        return out;
+      }
+      if (verb == "schedule.cancel") {
+        nlohmann::json out;
+        self->request(sched, std::chrono::seconds(30), actors::cancel_atom_v,
+                      req.value("id", std::string{}))
+            .receive(
+                [&](actors::checkin_reply& r) {
+                  out = r.error.empty()
+                            ? nlohmann::json{{"ok", true}, {"id", r.id}}
+                            : error_reply(r.error);
+                },
+                [&](caf::error& e) { out = error_reply(sys.render(e)); });
+        return out;
+      }
+      if (verb == "schedule.list") {
+        nlohmann::json out;
+        self->request(sched, std::chrono::seconds(30),
+                      actors::list_checkins_atom_v)
+            .receive(
+                [&](std::vector<actors::checkin_info>& all) {
+                  nlohmann::json list = nlohmann::json::array();
+                  for (auto& c : all)
+                    list.push_back({{"id", c.id},
+                                    {"target", c.target},
+                                    {"due", events::format_time(c.due_ns)},
+                                    {"due_ns", c.due_ns},
+                                    {"every_ns", c.every_ns},
+                                    {"note", c.note}});
+                  out = {{"ok", true}, {"checkins", list}};
+                },
+                [&](caf::error& e) { out = error_reply(sys.render(e)); });
+        return out;
+      }
       if (verb == "team.list" || verb == "status") {
         nlohmann::json out;
         self->request(orch, std::chrono::seconds(30), actors::list_teams_atom_v)
@@ -171,6 +224,7 @@ int run_daemon(const std::string& dir) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       (*server)->stop();  // no new commands; the one in hand has finished
     }
+    caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(orch, caf::exit_reason::user_shutdown);
   }  // the actor system waits for its actors here
   if (auto s = append_lifecycle(**log, dir, false); !s) rc = fail(s);

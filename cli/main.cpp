@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   register_up(app, ctx);
   register_team(app, ctx);
   register_send(app, ctx);
+  register_schedule(app, ctx);
   register_completion(app, ctx);
 
   try {

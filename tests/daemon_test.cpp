@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -140,6 +141,38 @@ TEST_F(DaemonTest, SigkillLosesNoAcknowledgedCommandAndDuplicatesNothing) {
   EXPECT_EQ(std::count(k.begin(), k.end(), "team.created"), 3);
   EXPECT_EQ(std::count(k.begin(), k.end(), "agent.spawned"), 6);
   EXPECT_EQ(tmo({"events", "verify", "-q"}).rc, 0);
+}
+
+TEST_F(DaemonTest, ACheckinDueWhileDownFiresOnceAfterUp) {
+  ASSERT_EQ(tmo({"up"}).rc, 0);
+  ASSERT_EQ(tmo({"team", "create", "alpha", "--project", "/srv/x"}).rc, 0);
+  auto add = tmo({"schedule", "add", "--target", "alpha/dev-1", "--in", "1s",
+                  "--note", "look at CI"});
+  ASSERT_EQ(add.rc, 0) << add.err;
+  EXPECT_EQ(add.out.rfind("scheduled c-1 for alpha/dev-1 at ", 0), 0u)
+      << add.out;
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_EQ(tmo({"up"}).rc, 0);
+  auto fired = [&] {
+    auto r = tmo({"events", "cat", "--kind", "checkin.fired", "-o", "jsonl"});
+    std::vector<nlohmann::json> out;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
+    return out;
+  };
+  // tmo events cat sees what the running daemon has flushed; wait briefly.
+  for (int i = 0; i < 100 && fired().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+  auto f = fired();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_GT(f[0]["payload"]["late_by_ns"].get<int64_t>(), 400'000'000);
+  auto sent = tmo(
+      {"events", "cat", "--kind", "message.sent", "-f", "%{payload.text}\\n"});
+  EXPECT_EQ(sent.out, "CHECK-IN c-1: look at CI\n");
+  EXPECT_EQ(tmo({"schedule", "list"}).rc, 1);  // down: not running
 }
 
 }  // namespace

@@ -1,0 +1,169 @@
+// tmo schedule add | list | cancel: check-ins, which survive restarts.
+// Agents can schedule their own from inside their pane with the same verbs.
+#include "cli/cli.hpp"
+#include "cli/daemon.hpp"
+#include "cli/query.hpp"
+#include "events/event.hpp"
+
+namespace tmo::cli {
+
+namespace {
+
+struct add_options {
+  std::string target, in, at, every, note, by = "cli";
+};
+
+// "15m", "2h", "90s", "1d" -> nanoseconds.
+result<int64_t> parse_duration(const std::string& s, const std::string& flag) {
+  auto bad = [&] {
+    return status::invalid_argument(flag + " " + s +
+                                    ": use a duration like 90s, 15m, 2h or 1d");
+  };
+  if (s.size() < 2) return bad();
+  int64_t unit = 0;
+  switch (s.back()) {
+    case 's':
+      unit = 1'000'000'000LL;
+      break;
+    case 'm':
+      unit = 60'000'000'000LL;
+      break;
+    case 'h':
+      unit = 3'600'000'000'000LL;
+      break;
+    case 'd':
+      unit = 86'400'000'000'000LL;
+      break;
+    default:
+      return bad();
+  }
+  int64_t n = 0;
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9' || n > 1'000'000) return bad();
+    n = n * 10 + (s[i] - '0');
+  }
+  if (n == 0) return bad();
+  return n * unit;
+}
+
+int usage(const status& s) {
+  std::fprintf(stderr, "tmo: %s\n", s.message().c_str());
+  return exit_usage;
+}
+
+int run_add(const context& ctx, const add_options& o) {
+  if (o.in.empty() == o.at.empty())
+    return usage(status::invalid_argument("give --in or --at"));
+  int64_t due = 0;
+  if (!o.in.empty()) {
+    auto d = parse_duration(o.in, "--in");
+    if (!d) return usage(d.error());
+    due = now_ns() + *d;
+  } else {
+    auto t = parse_time(o.at, now_ns());
+    if (!t || !t->time_ns)
+      return usage(status::invalid_argument(
+          "--at " + o.at + ": give a time like 2026-11-25T16:00:00Z"));
+    due = *t->time_ns;
+  }
+  int64_t every = 0;
+  if (!o.every.empty()) {
+    auto d = parse_duration(o.every, "--every");
+    if (!d) return usage(d.error());
+    every = *d;
+  }
+  auto r = call_daemon(ctx.data_dir, {{"verb", "schedule.add"},
+                                      {"target", o.target},
+                                      {"due_ns", due},
+                                      {"every_ns", every},
+                                      {"note", o.note},
+                                      {"by", o.by}});
+  if (!r) return fail(r.error());
+  write_out("scheduled " + r->value("id", "") + " for " + o.target + " at " +
+            events::format_time(due) + "\n");
+  return exit_ok;
+}
+
+int run_list(const context& ctx, const std::string& output) {
+  if (output != "table" && output != "json")
+    return usage(
+        status::invalid_argument("-o " + output + ": use table or json"));
+  auto r = call_daemon(ctx.data_dir, {{"verb", "schedule.list"}});
+  if (!r) return fail(r.error());
+  if (output == "json") {
+    write_out((*r)["checkins"].dump(2) + "\n");
+    return exit_ok;
+  }
+  std::string out =
+      "ID      TARGET            DUE                             EVERY     "
+      "NOTE\n";
+  for (auto& c : (*r)["checkins"]) {
+    int64_t every = c.value("every_ns", int64_t{0});
+    std::string e =
+        every == 0 ? "-" : std::to_string(every / 60'000'000'000LL) + "m";
+    char line[1024];
+    std::snprintf(line, sizeof line, "%-7s %-17s %-31s %-9s %s\n",
+                  c.value("id", "").c_str(), c.value("target", "").c_str(),
+                  c.value("due", "").c_str(), e.c_str(),
+                  c.value("note", "").c_str());
+    out += line;
+  }
+  write_out(out);
+  return exit_ok;
+}
+
+int run_cancel(const context& ctx, const std::string& id) {
+  auto r = call_daemon(ctx.data_dir, {{"verb", "schedule.cancel"}, {"id", id}});
+  if (!r) return fail(r.error());
+  write_out("cancelled " + id + "\n");
+  return exit_ok;
+}
+
+}  // namespace
+
+void register_schedule(CLI::App& app, context& ctx) {
+  auto* schedule = app.add_subcommand(
+      "schedule", "Check-ins: notes delivered to an agent later");
+  schedule->require_subcommand(1);
+
+  auto o = std::make_shared<add_options>();
+  auto* add = schedule->add_subcommand("add", "Schedule a check-in");
+  add->footer(
+      "A check-in that falls due while tmo is down fires once when it starts,\n"
+      "marked late. Agents can schedule their own from their pane.\n\n"
+      "Examples:\n"
+      "  tmo schedule add --target alpha/dev-1 --in 15m --note \"check the "
+      "PR\"\n"
+      "  tmo schedule add --target alpha/pm --at 2026-11-26T09:00:00Z --every "
+      "24h \\\n"
+      "      --note \"morning status\"");
+  add->add_option("--target", o->target, "TEAM/AGENT")->required();
+  add->add_option("--in", o->in, "after a duration: 90s, 15m, 2h, 1d");
+  add->add_option("--at", o->at, "at a time: RFC 3339");
+  add->add_option("--every", o->every, "then again every duration");
+  add->add_option("--note", o->note, "what to tell the agent")->required();
+  add->add_option("--by", o->by, "who asks (an agent scheduling its own)");
+  add_data_dir(add, ctx);
+  add->callback(
+      [&ctx, o] { ctx.run = [&ctx, o] { return run_add(ctx, *o); }; });
+
+  auto output = std::make_shared<std::string>("table");
+  auto* list =
+      schedule->add_subcommand("list", "Pending check-ins, soonest first");
+  list->add_option("-o,--output", *output, "table or json")
+      ->capture_default_str();
+  add_data_dir(list, ctx);
+  list->callback([&ctx, output] {
+    ctx.run = [&ctx, output] { return run_list(ctx, *output); };
+  });
+
+  auto id = std::make_shared<std::string>();
+  auto* cancel =
+      schedule->add_subcommand("cancel", "Cancel a pending check-in");
+  cancel->add_option("ID", *id, "the check-in, like c-3")->required();
+  add_data_dir(cancel, ctx);
+  cancel->callback(
+      [&ctx, id] { ctx.run = [&ctx, id] { return run_cancel(ctx, *id); }; });
+}
+
+}  // namespace tmo::cli
