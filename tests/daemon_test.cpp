@@ -1,6 +1,9 @@
 // The daemon driven through the CLI, as a user would.
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
 #include <fstream>
 #include <sstream>
@@ -141,6 +144,57 @@ TEST_F(DaemonTest, SigkillLosesNoAcknowledgedCommandAndDuplicatesNothing) {
   EXPECT_EQ(std::count(k.begin(), k.end(), "team.created"), 3);
   EXPECT_EQ(std::count(k.begin(), k.end(), "agent.spawned"), 6);
   EXPECT_EQ(tmo({"events", "verify", "-q"}).rc, 0);
+}
+
+// Another user of the machine must not drive agents: the socket is 0600,
+// and even through a socket opened up by mistake the daemon checks the uid.
+TEST_F(DaemonTest, OtherUsersAreRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as another user";
+  ASSERT_EQ(tmo({"up"}).rc, 0);
+  std::string sock = dir() + "/tmo.sock";
+  auto as_nobody = [&](bool& connected) {
+    int fds[2];
+    EXPECT_EQ(::pipe(fds), 0);
+    const std::string req =
+        "{\"verb\":\"status\"}\n";  // built before fork: no malloc after
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(fds[0]);
+      if (::setgid(65534) != 0 || ::setuid(65534) != 0) std::_Exit(3);
+      int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+      sockaddr_un addr{};
+      addr.sun_family = AF_UNIX;
+      std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        std::_Exit(2);
+      (void)!::write(fd, req.data(), req.size());
+      char buf[512];
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n > 0) (void)!::write(fds[1], buf, n);
+      std::_Exit(0);
+    }
+    ::close(fds[1]);
+    std::string reply;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) reply.append(buf, n);
+    ::close(fds[0]);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    connected = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    return reply;
+  };
+  bool connected = true;
+  as_nobody(connected);
+  EXPECT_FALSE(connected) << "the 0600 socket let another user connect";
+  ASSERT_EQ(::chmod(sock.c_str(), 0666), 0);
+  ASSERT_EQ(::chmod(dir().c_str(), 0755), 0);
+  auto reply = as_nobody(connected);
+  EXPECT_TRUE(connected);
+  EXPECT_NE(reply.find("refused: tmo serves only the user who started it"),
+            std::string::npos)
+      << reply;
+  ASSERT_EQ(tmo({"down"}).rc, 0);
 }
 
 TEST_F(DaemonTest, ACheckinDueWhileDownFiresOnceAfterUp) {
