@@ -239,6 +239,20 @@ orchestrator_actor::behavior_type orchestrator(
                 }
                 std::vector<events::draft> out;
                 out.push_back(std::move(d));
+                if (!ok) {
+                  // A message that could not be delivered escalates: to the
+                  // agent's PM, or for a PM to the orchestrator. Same write.
+                  events::draft esc(stream_of(recipient), "orchestrator",
+                                    clock->now_ns());
+                  esc.causation(sent_seq).correlation(id);
+                  auto e = esc.payload().initEscalationRaised();
+                  e.setLevel(recipient.is_pm() ? "orchestrator" : "pm");
+                  e.setCause("message.failed");
+                  e.setDetail(text(id + " to " + recipient.str() + " after " +
+                                   std::to_string(attempts) +
+                                   " attempts: " + reason));
+                  out.push_back(std::move(esc));
+                }
                 append_then(
                     self, log, std::move(out), {},
                     [=](uint64_t, uint64_t, const std::string& err) mutable {

@@ -112,6 +112,12 @@ int run_status(const context& ctx, const std::string& output) {
   std::string out = "tmo: running for " + ctx.data_dir + " (pid " +
                     std::to_string(r->value("pid", 0)) + "), log head seq " +
                     std::to_string(r->value("head_seq", 0)) + "\n";
+  if (r->contains("next_checkin")) {
+    auto& c = (*r)["next_checkin"];
+    out += "next check-in: " + c.value("id", "") + " for " +
+           c.value("target", "") + " at " + c.value("due", "") + " (" +
+           std::to_string(r->value("pending_checkins", 0)) + " pending)\n";
+  }
   auto& teams = (*r)["teams"];
   if (teams.empty()) out += "no teams yet: create one with tmo team create\n";
   for (auto& t : teams) {

@@ -203,6 +203,21 @@ int run_daemon(const std::string& dir) {
                   }
                 },
                 [&](caf::error& e) { out = error_reply(sys.render(e)); });
+        if (verb == "status" && out.value("ok", false)) {
+          self->request(sched, std::chrono::seconds(30),
+                        actors::list_checkins_atom_v)
+              .receive(
+                  [&](std::vector<actors::checkin_info>& all) {
+                    out["pending_checkins"] = all.size();
+                    if (!all.empty())
+                      out["next_checkin"] = {
+                          {"id", all[0].id},
+                          {"target", all[0].target},
+                          {"due", events::format_time(all[0].due_ns)},
+                          {"note", all[0].note}};
+                  },
+                  [&](caf::error& e) { out = error_reply(sys.render(e)); });
+        }
         return out;
       }
       return error_reply("unknown request \"" + verb +

@@ -206,6 +206,14 @@ TEST_F(DaemonTest, ACheckinDueWhileDownFiresOnceAfterUp) {
   ASSERT_EQ(add.rc, 0) << add.err;
   EXPECT_EQ(add.out.rfind("scheduled c-1 for alpha/dev-1 at ", 0), 0u)
       << add.out;
+  ASSERT_EQ(tmo({"schedule", "add", "--target", "alpha/pm", "--in", "1h",
+                 "--note", "later"})
+                .rc,
+            0);
+  auto status =
+      tmo({"status"});  // c-1 may have fired already on a slow machine
+  EXPECT_NE(status.out.find("next check-in: c-"), std::string::npos)
+      << status.out;
   ASSERT_EQ(tmo({"down"}).rc, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   ASSERT_EQ(tmo({"up"}).rc, 0);

@@ -174,7 +174,15 @@ TEST_F(OrchestratorTest, AFailedDeliveryIsRecordedAndReported) {
                            msg("orchestrator", "alpha/dev-1", "run the tests"));
   EXPECT_EQ(r->error, "not delivered to alpha/dev-1: Enter was not taken");
   EXPECT_EQ(r->attempts, 5u);
-  EXPECT_EQ(log_.kinds().back(), "message.failed");
+  auto k = log_.kinds();
+  ASSERT_GE(k.size(), 2u);
+  EXPECT_EQ(k[k.size() - 2], "message.failed");
+  EXPECT_EQ(k.back(), "escalation.raised");
+  auto esc = events::event::decode(k.size(), log_.values.back());
+  auto e = esc->reader().getPayload().getEscalationRaised();
+  EXPECT_STREQ(e.getLevel().cStr(), "pm");  // dev-1's PM first
+  EXPECT_STREQ(e.getCause().cStr(), "message.failed");
+  EXPECT_EQ(esc->causation_seq(), k.size() - 2);  // caused by message.sent
 }
 
 }  // namespace
