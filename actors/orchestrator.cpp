@@ -33,6 +33,8 @@ void apply_to_teams(std::map<std::string, team_state>& teams,
   if (team.empty()) return;
   auto& state = teams[team];
   state = apply(std::move(state), ev);
+  // A removed team stays, marked: its stream's version is the expectation
+  // of a later create of the same name.
   if (!state.exists) teams.erase(team);
 }
 
@@ -282,9 +284,35 @@ orchestrator_actor::behavior_type orchestrator(
             });
         return rp;
       },
+      [=](remove_team_atom, std::string name) -> caf::result<team_reply> {
+        auto& st = self->state;
+        auto it = st.teams.find(name);
+        team_state current = it == st.teams.end() ? team_state{} : it->second;
+        current.name = name;
+        auto drafts = decide_remove(current, "orchestrator", clock->now_ns());
+        if (!drafts) return refused(drafts.error().message());
+        std::vector<std::string> members;
+        for (auto& m : current.members) members.push_back(m.name);
+        auto rp = self->make_response_promise<team_reply>();
+        append_then(self, log, std::move(*drafts),
+                    {{team_stream(name), current.version}},
+                    [rp, members](uint64_t first, uint64_t last,
+                                  const std::string& error) mutable {
+                      team_reply r;
+                      r.error = error;
+                      if (error.empty()) {
+                        r.members = members;
+                        r.first_seq = first;
+                        r.last_seq = last;
+                      }
+                      rp.deliver(std::move(r));
+                    });
+        return rp;
+      },
       [=](list_teams_atom) {
         std::vector<team_summary> out;
         for (auto& [name, t] : self->state.teams) {
+          if (t.removed) continue;
           team_summary sum{name, t.project_dir, t.profile, {}, {}};
           for (auto& m : t.members) {
             sum.members.push_back(m.name);

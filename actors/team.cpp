@@ -123,6 +123,27 @@ result<std::vector<events::draft>> decide(const team_state& state,
   return out;
 }
 
+result<std::vector<events::draft>> decide_remove(const team_state& state,
+                                                 const std::string& actor,
+                                                 int64_t now_ns) {
+  if (!state.exists || state.removed)
+    return status::not_found("no team " + state.name + ": see tmo team list");
+  std::vector<events::draft> out;
+  for (auto& m : state.members) {
+    events::draft killed(agent_stream(state.name, m.name), actor, now_ns);
+    auto k = killed.payload().initAgentKilled();
+    k.setBy(text(actor));
+    k.setReason("team removed");
+    out.push_back(std::move(killed));
+  }
+  events::draft removed(team_stream(state.name), actor, now_ns);
+  auto r = removed.payload().initTeamRemoved();
+  r.setName(text(state.name));
+  r.setReason("tmo team remove");
+  out.push_back(std::move(removed));
+  return out;
+}
+
 team_state apply(team_state s, events::Event::Reader ev) {
   auto p = ev.getPayload();
   switch (p.which()) {

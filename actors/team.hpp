@@ -67,6 +67,12 @@ result<std::vector<events::draft>> decide(const team_state& state,
                                           const std::string& actor,
                                           int64_t now_ns);
 
+// The events that remove a live team: agent.killed for each member, then
+// team.removed; or why not (no such team).
+result<std::vector<events::draft>> decide_remove(const team_state& state,
+                                                 const std::string& actor,
+                                                 int64_t now_ns);
+
 // Folds one event of the team's stream (or of a member's stream) into it.
 team_state apply(team_state state, events::Event::Reader ev);
 

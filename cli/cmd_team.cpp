@@ -42,6 +42,47 @@ int run_create(const context& ctx, const create_options& o) {
   return exit_ok;
 }
 
+int run_remove(const context& ctx, const std::string& name) {
+  auto r = call_daemon(ctx.data_dir, {{"verb", "team.remove"}, {"name", name}});
+  if (!r) return fail(r.error());
+  write_out("team " + name + " removed (" +
+            std::to_string((*r)["members"].size()) + " agents stopped)\n");
+  return exit_ok;
+}
+
+// tmo agent list: every agent of every team.
+int run_agents(const context& ctx, const std::string& output) {
+  if (output != "table" && output != "json") {
+    std::fprintf(stderr, "tmo: -o %s: use table or json\n", output.c_str());
+    return exit_usage;
+  }
+  auto r = call_daemon(ctx.data_dir, {{"verb", "team.list"}});
+  if (!r) return fail(r.error());
+  nlohmann::json agents = nlohmann::json::array();
+  for (auto& t : (*r)["teams"])
+    for (auto& m : t["members"])
+      agents.push_back(
+          {{"agent", t.value("name", "") + "/" + m.value("name", "")},
+           {"role", m.value("role", "")},
+           {"profile", t.value("profile", "")},
+           {"project_dir", t.value("project_dir", "")}});
+  if (output == "json") {
+    write_out(agents.dump(2) + "\n");
+    return exit_ok;
+  }
+  std::string out = "AGENT                 ROLE        PROFILE  PROJECT\n";
+  for (auto& a : agents) {
+    char line[512];
+    std::snprintf(line, sizeof line, "%-21s %-11s %-8s %s\n",
+                  a.value("agent", "").c_str(), a.value("role", "").c_str(),
+                  a.value("profile", "").c_str(),
+                  a.value("project_dir", "").c_str());
+    out += line;
+  }
+  write_out(out);
+  return exit_ok;
+}
+
 int run_list(const context& ctx, const std::string& output) {
   if (output != "table" && output != "json") {
     std::fprintf(stderr, "tmo: -o %s: use table or json\n", output.c_str());
@@ -97,6 +138,27 @@ void register_team(CLI::App& app, context& ctx) {
       o->project =
           std::filesystem::absolute(o->project).lexically_normal().string();
     ctx.run = [&ctx, o] { return run_create(ctx, *o); };
+  });
+
+  auto name = std::make_shared<std::string>();
+  auto* remove =
+      team->add_subcommand("remove", "Stop a team's agents and remove it");
+  remove->add_option("NAME", *name, "the team")->required();
+  add_data_dir(remove, ctx);
+  remove->callback([&ctx, name] {
+    ctx.run = [&ctx, name] { return run_remove(ctx, *name); };
+  });
+
+  auto agent_output = std::make_shared<std::string>("table");
+  auto* agent = app.add_subcommand("agent", "Agents of the running tmo");
+  agent->require_subcommand(1);
+  auto* agents =
+      agent->add_subcommand("list", "List every agent of every team");
+  agents->add_option("-o,--output", *agent_output, "table or json")
+      ->capture_default_str();
+  add_data_dir(agents, ctx);
+  agents->callback([&ctx, agent_output] {
+    ctx.run = [&ctx, agent_output] { return run_agents(ctx, *agent_output); };
   });
 
   auto output = std::make_shared<std::string>("table");

@@ -118,6 +118,20 @@ int run_daemon(const std::string& dir) {
                 [&](caf::error& e) { out = error_reply(sys.render(e)); });
         return out;
       }
+      if (verb == "team.remove") {
+        nlohmann::json out;
+        self->request(orch, std::chrono::seconds(30),
+                      actors::remove_team_atom_v,
+                      req.value("name", std::string{}))
+            .receive(
+                [&](actors::team_reply& r) {
+                  out = r.error.empty() ? nlohmann::json{{"ok", true},
+                                                         {"members", r.members}}
+                                        : error_reply(r.error);
+                },
+                [&](caf::error& e) { out = error_reply(sys.render(e)); });
+        return out;
+      }
       if (verb == "send") {
         actors::send_message msg;
         msg.from = req.value("from", "orchestrator");

@@ -106,6 +106,19 @@ TEST_F(DaemonTest, UpTeamCreateStatusDown) {
   ASSERT_EQ(status.rc, 0) << status.err;
   EXPECT_EQ(nlohmann::json::parse(status.out)["teams"].size(), 2u);
 
+  auto agents = tmo({"agent", "list", "-o", "json"});
+  ASSERT_EQ(agents.rc, 0) << agents.err;
+  EXPECT_EQ(nlohmann::json::parse(agents.out).size(), 7u);  // 4 + 3
+  EXPECT_EQ(nlohmann::json::parse(agents.out)[6]["agent"], "docs/reviewer-1");
+  auto removed = tmo({"team", "remove", "docs"});
+  EXPECT_EQ(removed.rc, 0) << removed.err;
+  EXPECT_EQ(removed.out, "team docs removed (3 agents stopped)\n");
+  EXPECT_EQ(tmo({"team", "remove", "docs"}).rc, 1);
+  ASSERT_EQ(tmo({"team", "create", "docs", "--project", "/srv/docs", "--agents",
+                 "writer,reviewer"})
+                .rc,
+            0);
+
   auto down = tmo({"down"});
   ASSERT_EQ(down.rc, 0) << down.err;
   EXPECT_EQ(tmo({"status"}).rc, 1);

@@ -72,6 +72,40 @@ TEST_F(OrchestratorTest, NothingIsAppliedWhenTheAppendFails) {
   EXPECT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
 }
 
+TEST_F(OrchestratorTest, RemovesATeamAndMayCreateItAgain) {
+  auto o = spawn();
+  EXPECT_NE(ask<team_reply>(o, remove_team_atom_v, std::string("alpha"))->error,
+            "");
+  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha("small"))->error, "");
+  auto removed = ask<team_reply>(o, remove_team_atom_v, std::string("alpha"));
+  EXPECT_EQ(removed->error, "");
+  EXPECT_EQ(removed->members, (std::vector<std::string>{"pm", "dev-1"}));
+  auto k = log_.kinds();
+  EXPECT_EQ(std::vector<std::string>(k.end() - 3, k.end()),
+            (std::vector<std::string>{"agent.killed", "agent.killed",
+                                      "team.removed"}));
+  EXPECT_TRUE(ask<std::vector<team_summary>>(o, list_teams_atom_v)->empty());
+  EXPECT_EQ(
+      ask<send_reply>(o, send_atom_v,
+                      send_message{"orchestrator", "alpha/pm", "hello?", false})
+          ->error,
+      "no agent alpha/pm: see tmo team list");
+  // The name is free again; the team stream goes on from its version.
+  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha("medium"))->error, "");
+  EXPECT_EQ(ask<std::vector<team_summary>>(o, list_teams_atom_v)
+                ->at(0)
+                .members.size(),
+            4u);
+  // And a restart agrees.
+  caf::anon_send_exit(o, caf::exit_reason::user_shutdown);
+  run();
+  auto o2 = spawn();
+  EXPECT_EQ(ask<std::vector<team_summary>>(o2, list_teams_atom_v)
+                ->at(0)
+                .members.size(),
+            4u);
+}
+
 TEST_F(OrchestratorTest, BadCommandsAreRefusedWithAReason) {
   auto o = spawn();
   auto c = alpha();
