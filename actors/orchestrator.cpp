@@ -101,6 +101,20 @@ bool has_member(const std::map<std::string, team_state>& teams,
                      [&](const member& m) { return m.name == a.member; });
 }
 
+// Asks the terminal to deliver and runs `then` in the actor with the outcome.
+void deliver_then(self_ptr self, terminal_port* terminal, const address& to,
+                  const std::string& message_id, const std::string& body,
+                  orchestrator_state::delivery_done then) {
+  auto did = self->state.next_op++;
+  self->state.deliveries.emplace(did, std::move(then));
+  auto me = caf::actor_cast<caf::actor>(self);
+  terminal->deliver(to.str(), message_id, body,
+                    [me, did](bool ok, uint32_t attempts, std::string reason) {
+                      caf::anon_send(me, delivered_atom_v, did, ok, attempts,
+                                     std::move(reason));
+                    });
+}
+
 send_reply send_failed(std::string why, std::string id = "") {
   send_reply r;
   r.error = std::move(why);
@@ -133,10 +147,13 @@ orchestrator_actor::behavior_type orchestrator(
           members.push_back(m.name);
         auto rp = self->make_response_promise<team_reply>();
         // The team stream must be as we saw it: a concurrent create loses.
+        auto roles = name_members(*roster(cmd), cmd.profile);
+        auto team = cmd.name;
+        auto project = cmd.project_dir;
         append_then(self, log, std::move(*drafts),
                     {{team_stream(cmd.name), current.version}},
-                    [rp, members](uint64_t first, uint64_t last,
-                                  const std::string& error) mutable {
+                    [=](uint64_t first, uint64_t last,
+                        const std::string& error) mutable {
                       if (!error.empty()) {
                         rp.deliver(refused(error));
                         return;
@@ -145,7 +162,43 @@ orchestrator_actor::behavior_type orchestrator(
                       done.members = members;
                       done.first_seq = first;
                       done.last_seq = last;
-                      rp.deliver(std::move(done));
+                      // Each agent's first message is its briefing; the reply
+                      // waits until every briefing is delivered (or failed) and
+                      // recorded.
+                      auto left = std::make_shared<size_t>(roles.size());
+                      auto finish = [rp, done, left]() mutable {
+                        if (--*left == 0) rp.deliver(done);
+                      };
+                      for (auto& m : roles) {
+                        auto agent = address{team, m.name};
+                        auto text_of = briefing(team, m, project);
+                        auto mid = "brief-" + team + "-" + m.name;
+                        deliver_then(
+                            self, terminal, agent, mid, text_of,
+                            [=](bool ok, uint32_t attempts,
+                                const std::string& reason) mutable {
+                              events::draft d(stream_of(agent), "orchestrator",
+                                              clock->now_ns());
+                              d.causation(first).correlation(mid);
+                              if (ok) {
+                                auto b = d.payload().initAgentBriefed();
+                                b.setMessageId(text(mid));
+                                b.setBriefing(text(text_of));
+                              } else {
+                                auto f = d.payload().initMessageFailed();
+                                f.setMessageId(text(mid));
+                                f.setAttempts(attempts);
+                                f.setReason(text("briefing: " + reason));
+                              }
+                              std::vector<events::draft> v;
+                              v.push_back(std::move(d));
+                              append_then(self, log, std::move(v), {},
+                                          [finish](uint64_t, uint64_t,
+                                                   const std::string&) mutable {
+                                            finish();
+                                          });
+                            });
+                      }
                     });
         return rp;
       },

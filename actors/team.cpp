@@ -78,6 +78,37 @@ std::vector<member> name_members(const std::vector<std::string>& roles,
   return out;
 }
 
+std::string briefing(const std::string& team, const member& m,
+                     const std::string& project_dir) {
+  std::string me = team + "/" + m.name;
+  std::string b = "You are " + me + ", the " +
+                  (m.role == "pm" ? "project manager" : m.role) + " of team " +
+                  team + ", working in " + project_dir + ".\n";
+  if (m.role == "pm") {
+    b += "Your engineers report to you; you report to the orchestrator.\n"
+         "Assign work with: TASK <id>: <title> / Assigned to / Objective / "
+         "Success "
+         "Criteria / Priority.\n"
+         "Write to them with: tmo send " +
+         team +
+         "/<agent> \"...\"; to the orchestrator "
+         "with: tmo send orchestrator --from " +
+         me + " \"...\"\n";
+  } else {
+    b += "Your PM is " + team +
+         "/pm: write to it, and only to it, with: tmo send " + team +
+         "/pm --from " + me + " \"...\"\n";
+  }
+  b += "Report with: STATUS " + me +
+       " / Completed: / Current: / Blocked: / ETA:\n"
+       "When stuck, escalate: tmo send orchestrator --from " +
+       me +
+       " --escalate \"...\"\n"
+       "Schedule your own check-ins: tmo schedule add --target " +
+       me + " --in 30m --note \"...\"";
+  return b;
+}
+
 std::string team_stream(const std::string& team) { return "team/" + team; }
 
 std::string agent_stream(const std::string& team, const std::string& m) {

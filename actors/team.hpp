@@ -56,6 +56,11 @@ result<std::vector<std::string>> roster(const create_team& cmd);
 std::vector<member> name_members(const std::vector<std::string>& roles,
                                  const std::string& profile);
 
+// An agent's first message: its role, team and PM, and how to report,
+// escalate and schedule its own check-ins.
+std::string briefing(const std::string& team, const member& m,
+                     const std::string& project_dir);
+
 // "team/NAME" and "agent/TEAM/MEMBER".
 std::string team_stream(const std::string& team);
 std::string agent_stream(const std::string& team, const std::string& member);

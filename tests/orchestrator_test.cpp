@@ -34,9 +34,19 @@ TEST_F(OrchestratorTest, CreatesATeamThroughTheLog) {
             (std::vector<std::string>{"pm", "dev-1", "dev-2", "qa-1"}));
   EXPECT_EQ(r->first_seq, 1u);
   EXPECT_EQ(r->last_seq, 5u);
-  EXPECT_EQ(log_.kinds(), (std::vector<std::string>{
-                              "team.created", "agent.spawned", "agent.spawned",
-                              "agent.spawned", "agent.spawned"}));
+  EXPECT_EQ(log_.kinds(),
+            (std::vector<std::string>{
+                "team.created", "agent.spawned", "agent.spawned",
+                "agent.spawned", "agent.spawned", "agent.briefed",
+                "agent.briefed", "agent.briefed", "agent.briefed"}));
+  // Each agent's first message is its briefing: role, PM, how to report.
+  ASSERT_EQ(terminal_.typed.size(), 4u);
+  EXPECT_EQ(terminal_.typed[1].rfind(
+                "alpha/dev-1: You are alpha/dev-1, the developer", 0),
+            0u);
+  EXPECT_NE(terminal_.typed[1].find("Your PM is alpha/pm"), std::string::npos);
+  EXPECT_NE(terminal_.typed[0].find("you report to the orchestrator"),
+            std::string::npos);
   auto teams = ask<std::vector<team_summary>>(o, list_teams_atom_v);
   ASSERT_EQ(teams->size(), 1u);
   EXPECT_EQ((*teams)[0].name, "alpha");
@@ -46,7 +56,7 @@ TEST_F(OrchestratorTest, CreatesATeamThroughTheLog) {
             (std::vector<std::string>{"pm", "developer", "developer", "qa"}));
   auto again = ask<team_reply>(o, create_team_atom_v, alpha("small"));
   EXPECT_NE(again->error.find("exists"), std::string::npos) << again->error;
-  EXPECT_EQ(log_.values.size(), 5u);  // the refusal wrote nothing
+  EXPECT_EQ(log_.values.size(), 9u);  // the refusal wrote nothing
 }
 
 TEST_F(OrchestratorTest, RebuildsItsTeamsFromTheLogAtStart) {
@@ -59,7 +69,7 @@ TEST_F(OrchestratorTest, RebuildsItsTeamsFromTheLogAtStart) {
   ASSERT_EQ(teams->size(), 1u);
   EXPECT_EQ((*teams)[0].members.size(), 4u);
   EXPECT_NE(ask<team_reply>(second, create_team_atom_v, alpha())->error, "");
-  EXPECT_EQ(log_.values.size(), 5u);  // replay wrote nothing
+  EXPECT_EQ(log_.values.size(), 9u);  // replay wrote nothing
 }
 
 TEST_F(OrchestratorTest, NothingIsAppliedWhenTheAppendFails) {
@@ -127,7 +137,8 @@ TEST_F(OrchestratorTest, WorksOverTheStore) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->error, "");
   EXPECT_EQ(r->last_seq, 7u);
-  EXPECT_EQ(*(*log)->stream_version("agent/alpha/devops-1"), 1u);
+  EXPECT_EQ(*(*log)->stream_version("agent/alpha/devops-1"),
+            2u);  // spawned, briefed
   caf::anon_send_exit(o, caf::exit_reason::user_shutdown);
   run();
   auto again = actor_test::spawn(orchestrator, &port, &clock_, &terminal_);
@@ -147,6 +158,7 @@ TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
   auto o = spawn();
   ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
   size_t before = log_.values.size();
+  terminal_.typed.clear();  // the briefings
 
   auto task = ask<send_reply>(
       o, send_atom_v,

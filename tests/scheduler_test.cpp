@@ -16,6 +16,7 @@ class SchedulerTest : public test::actor_test {
     c.project_dir = "/srv/shop";
     c.size = "small";
     EXPECT_EQ(ask<team_reply>(orch_, create_team_atom_v, c)->error, "");
+    terminal_.typed.clear();  // the briefings
   }
   scheduler_actor spawn_scheduler() {
     return actor_test::spawn(scheduler, &log_, &clock_, orch_);
