@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actors/append.hpp"
 #include "actors/messages.hpp"
 
 namespace tmo::actors {
@@ -42,47 +43,19 @@ namespace {
 
 using self_ptr = orchestrator_actor::stateful_pointer<orchestrator_state>;
 
-// Seals `drafts`, appends them with `expect`, and runs `then` in the actor
-// once the log acknowledges (or refuses) them. The acknowledged events are
-// applied to the teams before `then` runs.
+// Appends through the shared helper; acknowledged events update the teams
+// and the message count.
 void append_then(self_ptr self, log_port* log,
                  std::vector<events::draft> drafts,
-                 std::vector<store::expectation> expect,
-                 orchestrator_state::append_done then) {
-  std::vector<events::sealed> sealed;
-  std::vector<std::string> values;
-  for (auto& d : drafts) {
-    auto s = d.seal();
-    if (!s) return then(0, 0, s.error().message());
-    values.push_back(s->bytes());
-    sealed.push_back(std::move(*s));
-  }
-  auto id = self->state.next_op++;
-  self->state.appends.emplace(
-      id, [self, values = std::move(values), then = std::move(then)](
-              uint64_t first, uint64_t last, const std::string& error) {
-        if (error.empty())
-          for (auto& v :
-               values)  // values carry seq 0: apply reads streams and payloads
-            if (auto ev = events::event::decode(0, v)) {
-              apply_to_teams(self->state.teams, ev->reader());
-              if (ev->reader().getPayload().which() ==
-                  events::Event::Payload::MESSAGE_SENT)
-                ++self->state.messages;
-            }
-        then(first, last, error);
-      });
-  auto me = caf::actor_cast<caf::actor>(self);
-  log->append(std::move(sealed), std::move(expect),
-              [me, id](result<store::append_result> r) {
-                // On the log's thread: only send a message.
-                if (r)
-                  caf::anon_send(me, appended_atom_v, id, r->first_seq,
-                                 r->last_seq, std::string{});
-                else
-                  caf::anon_send(me, appended_atom_v, id, uint64_t{0},
-                                 uint64_t{0}, r.error().message());
-              });
+                 std::vector<store::expectation> expect, append_done then) {
+  actors::append_then(
+      self, log, std::move(drafts), std::move(expect),
+      [self](events::Event::Reader ev) {
+        apply_to_teams(self->state.teams, ev);
+        if (ev.getPayload().which() == events::Event::Payload::MESSAGE_SENT)
+          ++self->state.messages;
+      },
+      std::move(then));
 }
 
 capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
@@ -204,11 +177,7 @@ orchestrator_actor::behavior_type orchestrator(
       },
       [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,
           std::string error) {
-        auto it = self->state.appends.find(id);
-        if (it == self->state.appends.end()) return;
-        auto then = std::move(it->second);
-        self->state.appends.erase(it);
-        then(first, last, error);
+        finish_append(self->state, id, first, last, error);
       },
       [=](delivered_atom, uint64_t id, bool ok, uint32_t attempts,
           std::string reason) {

@@ -35,7 +35,9 @@ struct orchestrator_state {
       std::function<void(uint64_t, uint64_t, const std::string&)>;
   using delivery_done = std::function<void(bool, uint32_t, const std::string&)>;
   std::map<std::string, team_state> teams;
-  std::map<uint64_t, append_done> appends;
+  std::map<uint64_t,
+           std::function<void(uint64_t, uint64_t, const std::string&)>>
+      appends;
   std::map<uint64_t, delivery_done> deliveries;
   uint64_t next_op = 1;
   uint64_t messages = 0;  // message.sent seen: the next id is m-<messages+1>

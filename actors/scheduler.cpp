@@ -1,5 +1,7 @@
 #include "actors/scheduler.hpp"
 
+#include "actors/append.hpp"
+
 #include <algorithm>
 
 namespace tmo::actors {
@@ -17,38 +19,19 @@ checkin_reply failed(std::string why) {
 
 using self_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
 
-void append_then(
-    self_ptr self, log_port* log, events::draft draft,
-    std::vector<store::expectation> expect,
-    std::function<void(uint64_t, uint64_t, const std::string&)> then) {
-  auto sealed = draft.seal();
-  if (!sealed) return then(0, 0, sealed.error().message());
-  std::string value = sealed->bytes();
-  auto id = self->state.next_op++;
-  self->state.appends.emplace(
-      id, [self, value, then = std::move(then)](uint64_t first, uint64_t last,
-                                                const std::string& error) {
-        if (error.empty())
-          if (auto ev = events::event::decode(0, value)) {
-            apply_checkin(self->state.checkins, ev->reader());
-            if (ev->reader().getPayload().which() ==
-                events::Event::Payload::CHECKIN_SCHEDULED)
-              ++self->state.count;
-          }
-        then(first, last, error);
-      });
-  std::vector<events::sealed> v;
-  v.push_back(std::move(*sealed));
-  auto me = caf::actor_cast<caf::actor>(self);
-  log->append(std::move(v), std::move(expect),
-              [me, id](result<store::append_result> r) {
-                if (r)
-                  caf::anon_send(me, appended_atom_v, id, r->first_seq,
-                                 r->last_seq, std::string{});
-                else
-                  caf::anon_send(me, appended_atom_v, id, uint64_t{0},
-                                 uint64_t{0}, r.error().message());
-              });
+void append_then(self_ptr self, log_port* log, events::draft draft,
+                 std::vector<store::expectation> expect, append_done then) {
+  std::vector<events::draft> v;
+  v.push_back(std::move(draft));
+  actors::append_then(
+      self, log, std::move(v), std::move(expect),
+      [self](events::Event::Reader ev) {
+        apply_checkin(self->state.checkins, ev);
+        if (ev.getPayload().which() ==
+            events::Event::Payload::CHECKIN_SCHEDULED)
+          ++self->state.count;
+      },
+      std::move(then));
 }
 
 // Arms the timer of a check-in that is still to fire.
@@ -203,11 +186,7 @@ scheduler_actor::behavior_type scheduler(
       },
       [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,
           std::string error) {
-        auto it = self->state.appends.find(id);
-        if (it == self->state.appends.end()) return;
-        auto then = std::move(it->second);
-        self->state.appends.erase(it);
-        then(first, last, error);
+        finish_append(self->state, id, first, last, error);
       },
   };
 }

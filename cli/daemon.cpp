@@ -63,6 +63,33 @@ nlohmann::json summary_json(const actors::team_summary& t) {
           {"members", members}};
 }
 
+nlohmann::json checkin_json(const actors::checkin_info& c) {
+  return {{"id", c.id},
+          {"target", c.target},
+          {"due", events::format_time(c.due_ns)},
+          {"due_ns", c.due_ns},
+          {"every_ns", c.every_ns},
+          {"note", c.note}};
+}
+
+// A reply with an `error` field: the error, or `ok`.
+template <class Reply>
+nlohmann::json or_error(const Reply& r, nlohmann::json ok) {
+  return r.error.empty() ? ok : error_reply(r.error);
+}
+
+// Asks an actor from the socket's thread, blocking (this thread is not an
+// actor's), and turns the reply into the JSON answer.
+template <class Reply, class Handle, class ToJson, class... Ts>
+nlohmann::json ask(caf::scoped_actor& self, caf::actor_system& sys,
+                   const Handle& to, ToJson to_json, Ts... xs) {
+  nlohmann::json out;
+  self->request(to, std::chrono::seconds(120), xs...)
+      .receive([&](Reply& r) { out = to_json(r); },
+               [&](caf::error& e) { out = error_reply(sys.render(e)); });
+  return out;
+}
+
 }  // namespace
 
 int run_daemon(const std::string& dir) {
@@ -101,55 +128,37 @@ int run_daemon(const std::string& dir) {
         cmd.size = req.value("size", "");
         cmd.roles = req.value("roles", std::vector<std::string>{});
         cmd.profile = req.value("profile", "sim");
-        nlohmann::json out;
-        self->request(orch, std::chrono::seconds(30),
-                      actors::create_team_atom_v, cmd)
-            .receive(
-                [&](actors::team_reply& r) {
-                  if (!r.error.empty()) {
-                    out = error_reply(r.error);
-                    return;
-                  }
-                  out = {{"ok", true},
-                         {"members", r.members},
-                         {"first_seq", r.first_seq},
-                         {"last_seq", r.last_seq}};
-                },
-                [&](caf::error& e) { out = error_reply(sys.render(e)); });
-        return out;
+        return ask<actors::team_reply>(
+            self, sys, orch,
+            [](auto& r) {
+              return or_error(r, {{"ok", true},
+                                  {"members", r.members},
+                                  {"first_seq", r.first_seq},
+                                  {"last_seq", r.last_seq}});
+            },
+            actors::create_team_atom_v, cmd);
       }
-      if (verb == "team.remove") {
-        nlohmann::json out;
-        self->request(orch, std::chrono::seconds(30),
-                      actors::remove_team_atom_v,
-                      req.value("name", std::string{}))
-            .receive(
-                [&](actors::team_reply& r) {
-                  out = r.error.empty() ? nlohmann::json{{"ok", true},
-                                                         {"members", r.members}}
-                                        : error_reply(r.error);
-                },
-                [&](caf::error& e) { out = error_reply(sys.render(e)); });
-        return out;
-      }
+      if (verb == "team.remove")
+        return ask<actors::team_reply>(
+            self, sys, orch,
+            [](auto& r) {
+              return or_error(r, {{"ok", true}, {"members", r.members}});
+            },
+            actors::remove_team_atom_v, req.value("name", std::string{}));
       if (verb == "send") {
         actors::send_message msg;
         msg.from = req.value("from", "orchestrator");
         msg.to = req.value("to", "");
         msg.text = req.value("text", "");
         msg.escalation = req.value("escalation", false);
-        nlohmann::json out;
-        self->request(orch, std::chrono::seconds(120), actors::send_atom_v, msg)
-            .receive(
-                [&](actors::send_reply& r) {
-                  out = r.error.empty()
-                            ? nlohmann::json{{"ok", true},
-                                             {"message_id", r.message_id},
-                                             {"attempts", r.attempts}}
-                            : error_reply(r.error);
-                },
-                [&](caf::error& e) { out = error_reply(sys.render(e)); });
-        return out;
+        return ask<actors::send_reply>(
+            self, sys, orch,
+            [](auto& r) {
+              return or_error(r, {{"ok", true},
+                                  {"message_id", r.message_id},
+                                  {"attempts", r.attempts}});
+            },
+            actors::send_atom_v, msg);
       }
       if (verb == "schedule.add") {
         actors::add_checkin c;
@@ -158,80 +167,53 @@ int run_daemon(const std::string& dir) {
         c.every_ns = req.value("every_ns", int64_t{0});
         c.note = req.value("note", "");
         c.by = req.value("by", "cli");
-        nlohmann::json out;
-        self->request(sched, std::chrono::seconds(30), actors::schedule_atom_v,
-                      c)
-            .receive(
-                [&](actors::checkin_reply& r) {
-                  out = r.error.empty()
-                            ? nlohmann::json{{"ok", true}, {"id", r.id}}
-                            : error_reply(r.error);
-                },
-                [&](caf::error& e) { out = error_reply(sys.render(e)); });
-        return out;
+        return ask<actors::checkin_reply>(
+            self, sys, sched,
+            [](auto& r) {
+              return or_error(r, {{"ok", true}, {"id", r.id}});
+            },
+            actors::schedule_atom_v, c);
       }
-      if (verb == "schedule.cancel") {
-        nlohmann::json out;
-        self->request(sched, std::chrono::seconds(30), actors::cancel_atom_v,
-                      req.value("id", std::string{}))
-            .receive(
-                [&](actors::checkin_reply& r) {
-                  out = r.error.empty()
-                            ? nlohmann::json{{"ok", true}, {"id", r.id}}
-                            : error_reply(r.error);
-                },
-                [&](caf::error& e) { out = error_reply(sys.render(e)); });
-        return out;
-      }
-      if (verb == "schedule.list") {
-        nlohmann::json out;
-        self->request(sched, std::chrono::seconds(30),
-                      actors::list_checkins_atom_v)
-            .receive(
-                [&](std::vector<actors::checkin_info>& all) {
-                  nlohmann::json list = nlohmann::json::array();
-                  for (auto& c : all)
-                    list.push_back({{"id", c.id},
-                                    {"target", c.target},
-                                    {"due", events::format_time(c.due_ns)},
-                                    {"due_ns", c.due_ns},
-                                    {"every_ns", c.every_ns},
-                                    {"note", c.note}});
-                  out = {{"ok", true}, {"checkins", list}};
-                },
-                [&](caf::error& e) { out = error_reply(sys.render(e)); });
-        return out;
-      }
+      if (verb == "schedule.cancel")
+        return ask<actors::checkin_reply>(
+            self, sys, sched,
+            [](auto& r) {
+              return or_error(r, {{"ok", true}, {"id", r.id}});
+            },
+            actors::cancel_atom_v, req.value("id", std::string{}));
+      if (verb == "schedule.list")
+        return ask<std::vector<actors::checkin_info>>(
+            self, sys, sched,
+            [](auto& all) {
+              nlohmann::json list = nlohmann::json::array();
+              for (auto& c : all) list.push_back(checkin_json(c));
+              return nlohmann::json{{"ok", true}, {"checkins", list}};
+            },
+            actors::list_checkins_atom_v);
       if (verb == "team.list" || verb == "status") {
-        nlohmann::json out;
-        self->request(orch, std::chrono::seconds(30), actors::list_teams_atom_v)
-            .receive(
-                [&](std::vector<actors::team_summary>& teams) {
-                  nlohmann::json list = nlohmann::json::array();
-                  for (auto& t : teams) list.push_back(summary_json(t));
-                  out = {{"ok", true}, {"teams", list}};
-                  if (verb == "status") {
-                    out["data_dir"] = dir;
-                    out["pid"] = ::getpid();
-                    out["head_seq"] = (*log)->head();
-                  }
-                },
-                [&](caf::error& e) { out = error_reply(sys.render(e)); });
-        if (verb == "status" && out.value("ok", false)) {
-          self->request(sched, std::chrono::seconds(30),
-                        actors::list_checkins_atom_v)
-              .receive(
-                  [&](std::vector<actors::checkin_info>& all) {
-                    out["pending_checkins"] = all.size();
-                    if (!all.empty())
-                      out["next_checkin"] = {
-                          {"id", all[0].id},
-                          {"target", all[0].target},
-                          {"due", events::format_time(all[0].due_ns)},
-                          {"note", all[0].note}};
-                  },
-                  [&](caf::error& e) { out = error_reply(sys.render(e)); });
-        }
+        auto out = ask<std::vector<actors::team_summary>>(
+            self, sys, orch,
+            [](auto& teams) {
+              nlohmann::json list = nlohmann::json::array();
+              for (auto& t : teams) list.push_back(summary_json(t));
+              return nlohmann::json{{"ok", true}, {"teams", list}};
+            },
+            actors::list_teams_atom_v);
+        if (verb == "team.list" || !out.value("ok", false)) return out;
+        out["data_dir"] = dir;
+        out["pid"] = ::getpid();
+        out["head_seq"] = (*log)->head();
+        auto checkins = ask<std::vector<actors::checkin_info>>(
+            self, sys, sched,
+            [](auto& all) {
+              nlohmann::json j = {{"ok", true}, {"pending", all.size()}};
+              if (!all.empty()) j["next"] = checkin_json(all[0]);
+              return j;
+            },
+            actors::list_checkins_atom_v);
+        if (!checkins.value("ok", false)) return checkins;
+        out["pending_checkins"] = checkins["pending"];
+        if (checkins.contains("next")) out["next_checkin"] = checkins["next"];
         return out;
       }
       return error_reply("unknown request \"" + verb +
