@@ -841,6 +841,11 @@ void register_events(CLI::App& app, context& ctx) {
 
   auto* kinds =
       events->add_subcommand("kinds", "List the event kinds this tmo knows");
+  kinds->footer(
+      "Examples:\n"
+      "  tmo events kinds | grep ^message.\n"
+      "  tmo events cat --kind $(tmo events kinds | grep ^checkin. | paste "
+      "-sd,)");
   kinds->callback([&ctx] { ctx.run = [] { return run_kinds(); }; });
 }
 

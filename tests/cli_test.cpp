@@ -131,9 +131,12 @@ TEST(CliTest, ClosedPipeEndsQuietly) {
 }
 
 TEST(CliTest, HelpShowsExamples) {
-  auto r = run_tmo({"events", "cat", "--help"});
-  EXPECT_EQ(r.rc, 0);
-  EXPECT_NE(r.out.find("Examples:"), std::string::npos);
+  for (auto verb : {"cat", "tail", "streams", "stats", "verify", "export",
+                    "import", "kinds"}) {
+    auto r = run_tmo({"events", verb, "--help"});
+    EXPECT_EQ(r.rc, 0) << verb;
+    EXPECT_NE(r.out.find("Example"), std::string::npos) << verb;
+  }
 }
 
 }  // namespace
