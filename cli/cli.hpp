@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -25,6 +26,9 @@ struct context {
   // The verb to run once parsing succeeded; returns the exit status.
   std::function<int()> run;
 };
+
+// "a,b,,c" -> {"a", "b", "c"}: the K[,K...] lists of flags.
+std::vector<std::string> split_list(std::string_view text);
 
 // Adds --data-dir to a verb.
 void add_data_dir(CLI::App* verb, context& ctx);

@@ -81,17 +81,8 @@ result<filter> make_filter(const select_options& o) {
         "use --stream or --stream-prefix, not both");
   f.stream = o.stream;
   f.stream_prefix = o.stream_prefix;
-  for (auto& k : o.kinds) {
-    size_t at = 0;
-    while (at <= k.size()) {
-      auto comma = k.find(',', at);
-      auto part = k.substr(
-          at, comma == std::string::npos ? std::string::npos : comma - at);
-      if (!part.empty()) f.kinds.push_back(part);
-      if (comma == std::string::npos) break;
-      at = comma + 1;
-    }
-  }
+  for (auto& k : o.kinds)
+    for (auto& part : split_list(k)) f.kinds.push_back(part);
   if (auto s = check_kinds(f.kinds); !s) return s;
   f.actor = o.actor;
   f.correlation = o.correlation;

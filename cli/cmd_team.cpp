@@ -18,17 +18,7 @@ int run_create(const context& ctx, const create_options& o) {
                         {"project", o.project},
                         {"size", o.size},
                         {"profile", o.profile}};
-  std::vector<std::string> roles;
-  size_t at = 0;
-  while (!o.agents.empty() && at <= o.agents.size()) {
-    auto comma = o.agents.find(',', at);
-    auto part = o.agents.substr(
-        at, comma == std::string::npos ? std::string::npos : comma - at);
-    if (!part.empty()) roles.push_back(part);
-    if (comma == std::string::npos) break;
-    at = comma + 1;
-  }
-  req["roles"] = roles;
+  req["roles"] = split_list(o.agents);
   auto r = call_daemon(ctx.data_dir, req);
   if (!r) return fail(r.error());
   std::string out = "team " + o.name + " created: ";

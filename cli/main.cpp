@@ -12,6 +12,20 @@
 
 namespace tmo::cli {
 
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at <= text.size()) {
+    auto comma = text.find(',', at);
+    auto part = text.substr(
+        at, comma == std::string_view::npos ? text.npos : comma - at);
+    if (!part.empty()) out.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    at = comma + 1;
+  }
+  return out;
+}
+
 void add_data_dir(CLI::App* verb, context& ctx) {
   verb->add_option("--data-dir", ctx.data_dir,
                    "tmo data directory (default: $TMO_HOME or ./.tmo)");

@@ -180,6 +180,8 @@ class log_impl final : public event_log {
   status scan(
       uint64_t from_seq,
       const std::function<bool(uint64_t, events::Event::Reader)>& fn) override;
+  template <class Fn>
+  status each_value(uint64_t from_seq, Fn fn);
   status scan_reverse(
       uint64_t from_seq,
       const std::function<bool(uint64_t, events::Event::Reader)>& fn) override;
@@ -639,46 +641,45 @@ result<std::vector<events::event>> log_impl::read(uint64_t from_seq,
   return out;
 }
 
-status log_impl::scan(
-    uint64_t from_seq,
-    const std::function<bool(uint64_t, events::Event::Reader)>& fn) {
+// Visits the stored values from `from_seq` on, up to the head a writer has
+// published, with the read options of a long sequential scan. `fn` returns
+// a result<bool>: go on, stop, or stop with an error.
+template <class Fn>
+status log_impl::each_value(uint64_t from_seq, Fn fn) {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   ro.readahead_size = 2 << 20;
-  ro.async_io = false;
   uint64_t h = head();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf()));
-  events::decoder dec;
   for (it->Seek(keys::be64(from_seq == 0 ? 1 : from_seq)); it->Valid();
        it->Next()) {
     auto k = it->key().ToStringView();
     if (k.size() != 8) return status::corruption("a log key is not a seq");
     uint64_t seq = keys::read_be64(k);
     if (opts_.mode == open_mode::read_write && seq > h) break;
-    auto go = visit(dec, seq, it->value().ToStringView(), fn);
+    result<bool> go = fn(seq, it->value().ToStringView());
     if (!go) return go.error();
     if (!*go) return status::ok();
   }
   return from_rocks(it->status(), dir_);
 }
 
+status log_impl::scan(
+    uint64_t from_seq,
+    const std::function<bool(uint64_t, events::Event::Reader)>& fn) {
+  events::decoder dec;
+  return each_value(from_seq, [&](uint64_t seq, std::string_view value) {
+    return visit(dec, seq, value, fn);
+  });
+}
+
 status log_impl::scan_values(
     uint64_t from_seq,
     const std::function<bool(uint64_t, std::string_view)>& fn) {
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;
-  ro.readahead_size = 2 << 20;
-  uint64_t h = head();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf()));
-  for (it->Seek(keys::be64(from_seq == 0 ? 1 : from_seq)); it->Valid();
-       it->Next()) {
-    auto k = it->key().ToStringView();
-    if (k.size() != 8) return status::corruption("a log key is not a seq");
-    uint64_t seq = keys::read_be64(k);
-    if (opts_.mode == open_mode::read_write && seq > h) break;
-    if (!fn(seq, it->value().ToStringView())) return status::ok();
-  }
-  return from_rocks(it->status(), dir_);
+  return each_value(from_seq,
+                    [&](uint64_t seq, std::string_view value) -> result<bool> {
+                      return fn(seq, value);
+                    });
 }
 
 status log_impl::scan_reverse(
