@@ -155,4 +155,31 @@ parsed_message parse_template(std::string_view text) {
   return m;
 }
 
+std::string topic_of(std::string_view text) {
+  auto parsed = parse_template(text);
+  if (parsed.kind == "status" || parsed.kind == "ack") return {};
+  if (parsed.kind == "task") return "task " + parsed.field("task_id");
+  std::string_view first;
+  for (auto line : lines_of(text)) {
+    auto t = trim(line);
+    if (t.empty()) continue;
+    for (std::string_view h : {"Re:", "RE:", "re:", "Topic:", "topic:"})
+      if (t.starts_with(h)) return topic_of(trim(t.substr(h.size())));
+    if (first.empty()) first = t;
+  }
+  // The first line, lower case, with runs of spaces as one, bounded.
+  std::string out;
+  for (char c : first) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isspace(u)) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += static_cast<char>(std::tolower(u));
+    }
+    if (out.size() >= 80) break;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 }  // namespace tmo::actors

@@ -54,4 +54,13 @@ struct parsed_message {
 
 parsed_message parse_template(std::string_view text);
 
+// What a message is about, to count exchanges: a "Re: X" or "Topic: X"
+// line's X, a TASK's id, or else its first line (lower case, spaces
+// collapsed, at most 80 characters). "" for STATUS and ACK, which are
+// routine and never count.
+std::string topic_of(std::string_view text);
+
+// More than this many exchanges between two parties on one topic escalate.
+constexpr int max_exchanges = 3;
+
 }  // namespace tmo::actors

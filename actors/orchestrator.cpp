@@ -1,8 +1,9 @@
 #include "actors/orchestrator.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <memory>
 
-#include "actors/append.hpp"
 #include "actors/messages.hpp"
 
 namespace tmo::actors {
@@ -25,6 +26,9 @@ std::string team_of(std::string_view stream) {
   return {};
 }
 
+std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+
 }  // namespace
 
 void apply_to_teams(std::map<std::string, team_state>& teams,
@@ -39,30 +43,68 @@ void apply_to_teams(std::map<std::string, team_state>& teams,
   if (!state.exists) teams.erase(team);
 }
 
+uint64_t message_number(std::string_view id) {
+  if (!id.starts_with("m-")) return 0;
+  uint64_t n = 0;
+  auto [p, ec] = std::from_chars(id.data() + 2, id.data() + id.size(), n);
+  return ec == std::errc{} && p == id.data() + id.size() ? n : 0;
+}
+
+int exchange_counts::count(const std::string& from, const std::string& to,
+                           const std::string& text) {
+  auto topic = topic_of(text);
+  if (topic.empty()) return 0;
+  auto key = std::min(from, to) + "|" + std::max(from, to) + "|" + topic;
+  return ++by_key[key];
+}
+
 namespace {
 
 using self_ptr = orchestrator_actor::stateful_pointer<orchestrator_state>;
 
-// Appends through the shared helper; acknowledged events update the teams
-// and the message count.
+// What the orchestrator keeps of an event: the teams, and the agents
+// waiting for their PM actor to start.
+void fold(orchestrator_state& st, events::Event::Reader ev) {
+  apply_to_teams(st.teams, ev);
+  auto stream = str(ev.getStream());
+  if (stream.starts_with("agent/"))
+    apply_agent(st.staged[stream.substr(6)], ev);
+}
+
+// At start, also the message ids and the exchange counts.
+void fold_replay(orchestrator_state& st, events::Event::Reader ev) {
+  fold(st, ev);
+  auto p = ev.getPayload();
+  using P = events::Event::Payload;
+  if (p.which() == P::MESSAGE_SENT) {
+    auto m = p.getMessageSent();
+    st.last_message =
+        std::max(st.last_message, message_number(str(m.getMessageId())));
+    st.exchanges.count(str(m.getFrom()), str(m.getTo()), str(m.getText()));
+  } else if (p.which() == P::MESSAGE_REFUSED) {
+    st.last_message =
+        std::max(st.last_message,
+                 message_number(str(p.getMessageRefused().getMessageId())));
+  }
+}
+
 void append_then(self_ptr self, log_port* log,
                  std::vector<events::draft> drafts,
                  std::vector<store::expectation> expect, append_done then) {
   actors::append_then(
       self, log, std::move(drafts), std::move(expect),
-      [self](events::Event::Reader ev) {
-        apply_to_teams(self->state.teams, ev);
-        if (ev.getPayload().which() == events::Event::Payload::MESSAGE_SENT)
-          ++self->state.messages;
-      },
+      [self](events::Event::Reader ev) { fold(self->state, ev); },
       std::move(then));
 }
 
-capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+std::vector<events::draft> one(events::draft d) {
+  std::vector<events::draft> v;
+  v.push_back(std::move(d));
+  return v;
+}
 
-// The stream a message to or from `a` belongs to.
-std::string stream_of(const address& a) {
-  return a.is_orchestrator() ? "orchestrator" : agent_stream(a.team, a.member);
+std::string next_id(self_ptr self) {
+  return "m-" + std::to_string(++self->state.last_message);
 }
 
 bool has_member(const std::map<std::string, team_state>& teams,
@@ -74,20 +116,6 @@ bool has_member(const std::map<std::string, team_state>& teams,
                      [&](const member& m) { return m.name == a.member; });
 }
 
-// Asks the terminal to deliver and runs `then` in the actor with the outcome.
-void deliver_then(self_ptr self, terminal_port* terminal, const address& to,
-                  const std::string& message_id, const std::string& body,
-                  orchestrator_state::delivery_done then) {
-  auto did = self->state.next_op++;
-  self->state.deliveries.emplace(did, std::move(then));
-  auto me = caf::actor_cast<caf::actor>(self);
-  terminal->deliver(to.str(), message_id, body,
-                    [me, did](bool ok, uint32_t attempts, std::string reason) {
-                      caf::anon_send(me, delivered_atom_v, did, ok, attempts,
-                                     std::move(reason));
-                    });
-}
-
 send_reply send_failed(std::string why, std::string id = "") {
   send_reply r;
   r.error = std::move(why);
@@ -95,17 +123,111 @@ send_reply send_failed(std::string why, std::string id = "") {
   return r;
 }
 
+// Starts the project manager actor of a team, with its agents as the log
+// left them.
+void start_team(self_ptr self, const std::string& name, log_port* log,
+                clock_port* clock, terminal_port* terminal) {
+  auto& st = self->state;
+  std::vector<agent_state> members;
+  for (auto& m : st.teams[name].members) {
+    auto it = st.staged.find(name + "/" + m.name);
+    if (it == st.staged.end()) continue;
+    members.push_back(std::move(it->second));
+    st.staged.erase(it);
+  }
+  auto pm = self->spawn<caf::linked>(project_manager, name, std::move(members),
+                                     st.config, log, clock, terminal,
+                                     caf::actor_cast<message_router>(self));
+  st.pms[name] = pm;
+}
+
+// Escalates a back-and-forth: recorded on the agent's stream, then carried
+// by its team's PM actor (to the PM, or past it when the PM takes part).
+void escalate_exchanges(self_ptr self, log_port* log, clock_port* clock,
+                        const address& from, const address& to,
+                        const std::string& id, const std::string& body) {
+  const address& agent = from.is_orchestrator() ? to : from;
+  bool pm_involved = from.is_pm() || to.is_pm() || from.is_orchestrator() ||
+                     to.is_orchestrator();
+  std::string level = pm_involved ? "orchestrator" : "pm";
+  std::string detail = std::to_string(max_exchanges + 1) +
+                       " exchanges between " + from.str() + " and " + to.str() +
+                       " on \"" + topic_of(body) + "\"";
+  events::draft d(agent_stream(agent.team, agent.member), "orchestrator",
+                  clock->now_ns());
+  d.correlation(id);
+  auto e = d.payload().initEscalationRaised();
+  e.setLevel(text(level));
+  e.setCause("exchanges");
+  e.setDetail(text(detail));
+  auto who = agent.str();
+  auto team = agent.team;
+  append_then(self, log, one(std::move(d)), {},
+              [=](uint64_t, uint64_t, const std::string& error) {
+                auto it = self->state.pms.find(team);
+                if (error.empty() && it != self->state.pms.end())
+                  self->send(it->second, escalate_atom_v, who, level,
+                             std::string{"exchanges"}, detail);
+              });
+}
+
+// A message to the orchestrator reaches it when it is recorded.
+void record_for_orchestrator(self_ptr self, log_port* log, clock_port* clock,
+                             const address& from, const std::string& id,
+                             const std::string& body,
+                             caf::typed_response_promise<send_reply> rp) {
+  auto now = clock->now_ns();
+  events::draft sent("orchestrator", from.str(), now);
+  sent.correlation(id);
+  auto m = sent.payload().initMessageSent();
+  m.setMessageId(text(id));
+  m.setFrom(text(from.str()));
+  m.setTo("orchestrator");
+  m.setText(text(body));
+  auto parsed = parse_template(body);
+  m.setTemplate(text(parsed.kind));
+  auto fields = m.initFields(static_cast<unsigned>(parsed.fields.size()));
+  for (unsigned i = 0; i < parsed.fields.size(); ++i) {
+    fields[i].setName(text(parsed.fields[i].first));
+    fields[i].setValue(text(parsed.fields[i].second));
+  }
+  events::draft got("orchestrator", "orchestrator", now);
+  got.correlation(id);
+  auto g = got.payload().initMessageDelivered();
+  g.setMessageId(text(id));
+  g.setAttempts(1);
+  std::vector<events::draft> v;
+  v.push_back(std::move(sent));
+  v.push_back(std::move(got));
+  append_then(self, log, std::move(v), {},
+              [rp, id](uint64_t, uint64_t, const std::string& error) mutable {
+                send_reply r;
+                r.error = error;
+                r.message_id = id;
+                r.attempts = 1;
+                rp.deliver(std::move(r));
+              });
+}
+
 }  // namespace
 
 orchestrator_actor::behavior_type orchestrator(
     orchestrator_actor::stateful_pointer<orchestrator_state> self,
-    log_port* log, clock_port* clock, terminal_port* terminal) {
-  // Rebuild: a fold over the log, with no side effects.
-  self->state.rebuilt = log->replay([self](events::Event::Reader ev) {
-    apply_to_teams(self->state.teams, ev);
-    if (ev.getPayload().which() == events::Event::Payload::MESSAGE_SENT)
-      ++self->state.messages;
-  });
+    log_port* log, clock_port* clock, terminal_port* terminal,
+    agent_config config) {
+  auto& st = self->state;
+  st.config = config;
+  // Rebuild: a fold over the log, with no side effects; then each team's
+  // project manager, which restarts its agents where the log left them.
+  st.rebuilt = log->replay(
+      [self](events::Event::Reader ev) { fold_replay(self->state, ev); });
+  if (st.rebuilt) {
+    std::vector<std::string> names;
+    for (auto& [name, t] : st.teams)
+      if (!t.removed) names.push_back(name);
+    for (auto& name : names) start_team(self, name, log, clock, terminal);
+  }
+  st.staged.clear();
   return {
       [=](create_team_atom, create_team cmd) -> caf::result<team_reply> {
         auto& st = self->state;
@@ -115,77 +237,43 @@ orchestrator_actor::behavior_type orchestrator(
         team_state current = it == st.teams.end() ? team_state{} : it->second;
         auto drafts = decide(current, cmd, "orchestrator", clock->now_ns());
         if (!drafts) return refused(drafts.error().message());
-        std::vector<std::string> members;
-        for (auto& m : name_members(*roster(cmd), cmd.profile))
-          members.push_back(m.name);
-        auto rp = self->make_response_promise<team_reply>();
-        // The team stream must be as we saw it: a concurrent create loses.
         auto roles = name_members(*roster(cmd), cmd.profile);
+        auto rp = self->make_response_promise<team_reply>();
         auto team = cmd.name;
         auto project = cmd.project_dir;
-        append_then(self, log, std::move(*drafts),
-                    {{team_stream(cmd.name), current.version}},
-                    [=](uint64_t first, uint64_t last,
-                        const std::string& error) mutable {
-                      if (!error.empty()) {
-                        rp.deliver(refused(error));
-                        return;
-                      }
-                      team_reply done;
-                      done.members = members;
-                      done.first_seq = first;
-                      done.last_seq = last;
-                      // Each agent's first message is its briefing; the reply
-                      // waits until every briefing is delivered (or failed) and
-                      // recorded.
-                      auto left = std::make_shared<size_t>(roles.size());
-                      auto finish = [rp, done, left]() mutable {
-                        if (--*left == 0) rp.deliver(done);
-                      };
-                      for (auto& m : roles) {
-                        auto agent = address{team, m.name};
-                        auto text_of = briefing(team, m, project);
-                        auto mid = "brief-" + team + "-" + m.name;
-                        deliver_then(
-                            self, terminal, agent, mid, text_of,
-                            [=](bool ok, uint32_t attempts,
-                                const std::string& reason) mutable {
-                              events::draft d(stream_of(agent), "orchestrator",
-                                              clock->now_ns());
-                              d.causation(first).correlation(mid);
-                              if (ok) {
-                                auto b = d.payload().initAgentBriefed();
-                                b.setMessageId(text(mid));
-                                b.setBriefing(text(text_of));
-                              } else {
-                                auto f = d.payload().initMessageFailed();
-                                f.setMessageId(text(mid));
-                                f.setAttempts(attempts);
-                                f.setReason(text("briefing: " + reason));
-                              }
-                              std::vector<events::draft> v;
-                              v.push_back(std::move(d));
-                              append_then(self, log, std::move(v), {},
-                                          [finish](uint64_t, uint64_t,
-                                                   const std::string&) mutable {
-                                            finish();
-                                          });
-                            });
-                      }
+        // The team stream must be as we saw it: a concurrent create loses.
+        append_then(
+            self, log, std::move(*drafts),
+            {{team_stream(cmd.name), current.version}},
+            [=](uint64_t first, uint64_t last,
+                const std::string& error) mutable {
+              if (!error.empty()) {
+                rp.deliver(refused(error));
+                return;
+              }
+              start_team(self, team, log, clock, terminal);
+              team_reply done;
+              for (auto& m : roles) done.members.push_back(m.name);
+              done.first_seq = first;
+              done.last_seq = last;
+              // Each agent's first message is its briefing; the reply waits
+              // until every briefing is delivered (or failed) and recorded.
+              auto left = std::make_shared<size_t>(roles.size());
+              auto pm = self->state.pms[team];
+              for (auto& m : roles) {
+                deliver_request req{next_id(self), "orchestrator",
+                                    briefing(team, m, project), "briefing"};
+                self->request(pm, caf::infinite, deliver_atom_v, m.name, req)
+                    .then([=](send_reply) mutable {
+                      if (--*left == 0) rp.deliver(done);
                     });
+              }
+            });
         return rp;
       },
       [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,
           std::string error) {
         finish_append(self->state, id, first, last, error);
-      },
-      [=](delivered_atom, uint64_t id, bool ok, uint32_t attempts,
-          std::string reason) {
-        auto it = self->state.deliveries.find(id);
-        if (it == self->state.deliveries.end()) return;
-        auto then = std::move(it->second);
-        self->state.deliveries.erase(it);
-        then(ok, attempts, reason);
       },
       [=](send_atom, send_message msg) -> caf::result<send_reply> {
         auto& st = self->state;
@@ -195,116 +283,55 @@ orchestrator_actor::behavior_type orchestrator(
         if (!to) return send_failed(to.error().message());
         for (auto* a : {&*from, &*to})
           if (!has_member(st.teams, *a))
-            return send_failed("no agent " + a->str() + ": see tmo team list");
+            return send_failed("no agent " + a->str() + ": see tmo agent list");
         if (msg.text.empty())
           return send_failed("an empty message: say something");
-        std::string id = "m-" + std::to_string(st.messages + 1);
-        auto now = clock->now_ns();
-        auto rp = self->make_response_promise<send_reply>();
+        auto id = next_id(self);
         if (auto route = check_route(*from, *to, msg.escalation); !route) {
-          events::draft d(stream_of(*from), from->str(), now);
+          events::draft d(from->is_orchestrator()
+                              ? "orchestrator"
+                              : agent_stream(from->team, from->member),
+                          from->str(), clock->now_ns());
           auto r = d.payload().initMessageRefused();
           r.setMessageId(text(id));
           r.setFrom(text(from->str()));
           r.setTo(text(to->str()));
           r.setReason(text(route.message()));
-          std::vector<events::draft> v;
-          v.push_back(std::move(d));
+          auto rp = self->make_response_promise<send_reply>();
           auto why = route.message();
           append_then(
-              self, log, std::move(v), {},
+              self, log, one(std::move(d)), {},
               [rp, why, id](uint64_t, uint64_t,
                             const std::string& error) mutable {
                 rp.deliver(send_failed(error.empty() ? why : error, id));
               });
           return rp;
         }
-        // message.sent on the recipient's stream, with the parsed template.
-        events::draft sent(stream_of(*to), from->str(), now);
-        sent.correlation(id);
-        auto m = sent.payload().initMessageSent();
-        m.setMessageId(text(id));
-        m.setFrom(text(from->str()));
-        m.setTo(text(to->str()));
-        m.setText(text(msg.text));
-        auto parsed = parse_template(msg.text);
-        m.setTemplate(text(parsed.kind));
-        auto fields = m.initFields(static_cast<unsigned>(parsed.fields.size()));
-        for (unsigned i = 0; i < parsed.fields.size(); ++i) {
-          fields[i].setName(text(parsed.fields[i].first));
-          fields[i].setValue(text(parsed.fields[i].second));
+        // What the sender says of itself, and a back-and-forth that has
+        // gone on too long, are recorded beside the message.
+        if (!from->is_orchestrator() &&
+            parse_template(msg.text).kind == "status")
+          self->send(st.pms[from->team], report_atom_v, from->member, msg.text);
+        if (st.exchanges.count(from->str(), to->str(), msg.text) ==
+            max_exchanges + 1)
+          escalate_exchanges(self, log, clock, *from, *to, id, msg.text);
+        if (to->is_orchestrator()) {
+          auto rp = self->make_response_promise<send_reply>();
+          record_for_orchestrator(self, log, clock, *from, id, msg.text, rp);
+          return rp;
         }
-        std::vector<events::draft> v;
-        v.push_back(std::move(sent));
-        auto recipient = *to;
-        auto body = msg.text;
-        append_then(
-            self, log, std::move(v), {},
-            [=](uint64_t sent_seq, uint64_t, const std::string& error) mutable {
-              if (!error.empty()) {
-                rp.deliver(send_failed(error, id));
-                return;
-              }
-              // Recorded: now deliver. The outcome is an event too.
-              auto record = [=](bool ok, uint32_t attempts,
-                                const std::string& reason) mutable {
-                events::draft d(stream_of(recipient), "terminal",
-                                clock->now_ns());
-                d.causation(sent_seq).correlation(id);
-                if (ok) {
-                  auto e = d.payload().initMessageDelivered();
-                  e.setMessageId(text(id));
-                  e.setAttempts(attempts);
-                } else {
-                  auto e = d.payload().initMessageFailed();
-                  e.setMessageId(text(id));
-                  e.setAttempts(attempts);
-                  e.setReason(text(reason));
-                }
-                std::vector<events::draft> out;
-                out.push_back(std::move(d));
-                if (!ok) {
-                  // A message that could not be delivered escalates: to the
-                  // agent's PM, or for a PM to the orchestrator. Same write.
-                  events::draft esc(stream_of(recipient), "orchestrator",
-                                    clock->now_ns());
-                  esc.causation(sent_seq).correlation(id);
-                  auto e = esc.payload().initEscalationRaised();
-                  e.setLevel(recipient.is_pm() ? "orchestrator" : "pm");
-                  e.setCause("message.failed");
-                  e.setDetail(text(id + " to " + recipient.str() + " after " +
-                                   std::to_string(attempts) +
-                                   " attempts: " + reason));
-                  out.push_back(std::move(esc));
-                }
-                append_then(
-                    self, log, std::move(out), {},
-                    [=](uint64_t, uint64_t, const std::string& err) mutable {
-                      send_reply r;
-                      r.message_id = id;
-                      r.attempts = attempts;
-                      r.error = !err.empty() ? err
-                                : ok         ? ""
-                                     : "not delivered to " + recipient.str() +
-                                           ": " + reason;
-                      rp.deliver(std::move(r));
-                    });
-              };
-              if (recipient.is_orchestrator()) {
-                record(true, 1, "");
-                return;
-              }
-              auto did = self->state.next_op++;
-              self->state.deliveries.emplace(did, record);
-              auto me = caf::actor_cast<caf::actor>(self);
-              terminal->deliver(
-                  recipient.str(), id, body,
-                  [me, did](bool ok, uint32_t attempts, std::string reason) {
-                    caf::anon_send(me, delivered_atom_v, did, ok, attempts,
-                                   std::move(reason));
-                  });
-            });
-        return rp;
+        return self->delegate(
+            st.pms[to->team], deliver_atom_v, to->member,
+            deliver_request{id, from->str(), msg.text, msg.kind});
+      },
+      [=](observe_atom, std::string agent_name, std::string state,
+          std::string detail) {
+        auto a = parse_address(agent_name);
+        if (!a || a->is_orchestrator()) return;
+        auto it = self->state.pms.find(a->team);
+        if (it != self->state.pms.end())
+          self->send(it->second, observe_atom_v, a->member, std::move(state),
+                     std::move(detail));
       },
       [=](remove_team_atom, std::string name) -> caf::result<team_reply> {
         auto& st = self->state;
@@ -318,14 +345,22 @@ orchestrator_actor::behavior_type orchestrator(
         auto rp = self->make_response_promise<team_reply>();
         append_then(self, log, std::move(*drafts),
                     {{team_stream(name), current.version}},
-                    [rp, members](uint64_t first, uint64_t last,
-                                  const std::string& error) mutable {
+                    [=](uint64_t first, uint64_t last,
+                        const std::string& error) mutable {
                       team_reply r;
                       r.error = error;
                       if (error.empty()) {
                         r.members = members;
                         r.first_seq = first;
                         r.last_seq = last;
+                        auto pm = self->state.pms.find(name);
+                        if (pm != self->state.pms.end()) {
+                          self->unlink_from(pm->second);
+                          self->send_exit(pm->second,
+                                          caf::exit_reason::user_shutdown);
+                          self->state.pms.erase(pm);
+                        }
+                        self->state.staged.clear();
                       }
                       rp.deliver(std::move(r));
                     });
@@ -343,6 +378,24 @@ orchestrator_actor::behavior_type orchestrator(
           out.push_back(std::move(sum));
         }
         return out;
+      },
+      [=](list_agents_atom) -> caf::result<std::vector<agent_info>> {
+        auto& pms = self->state.pms;
+        if (pms.empty()) return std::vector<agent_info>{};
+        auto rp = self->make_response_promise<std::vector<agent_info>>();
+        auto out = std::make_shared<std::vector<agent_info>>();
+        auto left = std::make_shared<size_t>(pms.size());
+        for (auto& [name, pm] : pms)
+          self->request(pm, caf::infinite, list_agents_atom_v)
+              .then([=](std::vector<agent_info> some) mutable {
+                for (auto& i : some) out->push_back(std::move(i));
+                if (--*left == 0) {
+                  std::sort(out->begin(), out->end(),
+                            [](auto& a, auto& b) { return a.name < b.name; });
+                  rp.deliver(std::move(*out));
+                }
+              });
+        return rp;
       },
   };
 }

@@ -1,8 +1,12 @@
 // The orchestrator: one per data dir. It owns the teams, turns commands into
 // events with the pure decide() functions, has them appended through the
-// log port, and applies them only once the append is acknowledged.
+// log port, and applies them only once the append is acknowledged. It is
+// the router of every message: it checks the hub-and-spoke rules, gives
+// the message its id, counts exchanges per topic, and hands it to the
+// recipient's project manager actor, whose agent actor records and
+// delivers it.
 //
-// Queues: a command waits in `pending` (keyed by a local id) between its
+// Queues: a command waits in `appends` (keyed by a local id) between its
 // append and the acknowledgement, which the log port reports from its own
 // thread as an `appended` message; until then no other command can see its
 // effect, so two creates of one team race in the log (stream versions), not
@@ -11,12 +15,13 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
-#include "actors/ports.hpp"
+#include "actors/append.hpp"
+#include "actors/project_manager.hpp"
 #include "actors/team.hpp"
-#include "actors/type_ids.hpp"
 
 namespace tmo::actors {
 
@@ -24,36 +29,47 @@ using orchestrator_actor = caf::typed_actor<
     caf::replies_to<create_team_atom, create_team>::with<team_reply>,
     caf::replies_to<remove_team_atom, std::string>::with<team_reply>,
     caf::replies_to<list_teams_atom>::with<std::vector<team_summary>>,
+    caf::replies_to<list_agents_atom>::with<std::vector<agent_info>>,
     caf::replies_to<send_atom, send_message>::with<send_reply>,
-    caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>,
-    caf::reacts_to<delivered_atom, uint64_t, bool, uint32_t, std::string>>;
+    caf::reacts_to<observe_atom, std::string, std::string, std::string>,
+    caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>>;
+
+// Exchanges between two parties on one topic, as the router counts them.
+struct exchange_counts {
+  std::map<std::string, int> by_key;  // "a|b|topic" with a < b
+
+  // Counts a message; returns the new count (0 when it does not count).
+  int count(const std::string& from, const std::string& to,
+            const std::string& text);
+};
 
 struct orchestrator_state {
-  // What to do once an append is acknowledged (first and last seq) or has
-  // failed (error), and once a delivery is reported.
-  using append_done =
-      std::function<void(uint64_t, uint64_t, const std::string&)>;
-  using delivery_done = std::function<void(bool, uint32_t, const std::string&)>;
   std::map<std::string, team_state> teams;
-  std::map<uint64_t,
-           std::function<void(uint64_t, uint64_t, const std::string&)>>
-      appends;
-  std::map<uint64_t, delivery_done> deliveries;
+  std::map<std::string, pm_actor> pms;  // by team
+  // Agents folded from the log, handed to their PM actor when it starts.
+  std::map<std::string, agent_state> staged;
+  exchange_counts exchanges;
+  std::map<uint64_t, append_done> appends;
   uint64_t next_op = 1;
-  uint64_t messages = 0;  // message.sent seen: the next id is m-<messages+1>
-  status rebuilt;         // how the replay at start went
+  uint64_t last_message = 0;  // the highest m-N in the log or handed out
+  agent_config config;
+  status rebuilt;  // how the replay at start went
 
   static inline const char* name = "orchestrator";
 };
 
-// Rebuilds the teams from the log, then serves commands. The ports must
-// outlive the actor.
+// Rebuilds the teams and agents from the log, then serves commands. The
+// ports must outlive the actor.
 orchestrator_actor::behavior_type orchestrator(
     orchestrator_actor::stateful_pointer<orchestrator_state> self,
-    log_port* log, clock_port* clock, terminal_port* terminal);
+    log_port* log, clock_port* clock, terminal_port* terminal,
+    agent_config config);
 
 // Folds one event into the orchestrator's view of the teams.
 void apply_to_teams(std::map<std::string, team_state>& teams,
                     events::Event::Reader ev);
+
+// "m-12" -> 12; 0 for anything else.
+uint64_t message_number(std::string_view id);
 
 }  // namespace tmo::actors

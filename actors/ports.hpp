@@ -34,15 +34,15 @@ class clock_port {
   virtual int64_t now_ns() = 0;
 };
 
-// An agent's input: types a message and submits it. deliver() calls `done`
-// exactly once, from any thread: delivered or not, after how many attempts,
-// and why not. It must not block, and it types a message at most once per
-// message id (a retry never types it twice).
+// An agent's input. deliver() is one attempt to type a message and submit
+// it; it calls `done` exactly once, from any thread: delivered or not, and
+// why not. It must not block. It types a message at most once per message
+// id: a retry after a failed attempt only finishes what was begun (for
+// tmux, pressing Enter again when the text is already in the input).
 class terminal_port {
  public:
   virtual ~terminal_port() = default;
-  using done_fn = std::function<void(bool delivered, uint32_t attempts,
-                                     std::string reason)>;
+  using done_fn = std::function<void(bool delivered, std::string reason)>;
   virtual void deliver(const std::string& agent, const std::string& message_id,
                        const std::string& text, done_fn done) = 0;
 };

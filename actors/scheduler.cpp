@@ -175,7 +175,8 @@ scheduler_actor::behavior_type scheduler(
                         return;  // not recorded: the timer stays unfired
                       auto& c = self->state.checkins[id];
                       send_message msg{"orchestrator", c.target,
-                                       "CHECK-IN " + id + ": " + c.note, false};
+                                       "CHECK-IN " + id + ": " + c.note, false,
+                                       "checkin"};
                       // The outcome (delivered or failed) is recorded by the
                       // orchestrator; nothing to do with the reply here.
                       self->request(orchestrator, caf::infinite, send_atom_v,

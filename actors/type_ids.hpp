@@ -44,25 +44,64 @@ struct send_message {
   std::string to;
   std::string text;
   bool escalation = false;
+  std::string kind;  // "" or "checkin" (delivered once the agent is idle)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, send_message& x) {
   return f(caf::meta::type_name("send_message"), x.from, x.to, x.text,
-           x.escalation);
+           x.escalation, x.kind);
 }
 
-// How a message went: delivered (error empty) or not, and why.
+// How a message went: delivered (error empty) or not, and why. A queued
+// message (the agent is in a dialog, or a check-in waits for idle) has an
+// error saying so and `queued` set: it is delivered later.
 struct send_reply {
   std::string error;
   std::string message_id;
   uint32_t attempts = 0;
+  bool queued = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, send_reply& x) {
   return f(caf::meta::type_name("send_reply"), x.error, x.message_id,
-           x.attempts);
+           x.attempts, x.queued);
+}
+
+// A routed message for an agent actor to record and deliver.
+// kind: "" (a message), "checkin" (waits for idle) or "briefing".
+struct deliver_request {
+  std::string id;
+  std::string from;
+  std::string text;
+  std::string kind;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, deliver_request& x) {
+  return f(caf::meta::type_name("deliver_request"), x.id, x.from, x.text,
+           x.kind);
+}
+
+// One agent as `tmo status` and `tmo agent list` show it.
+struct agent_info {
+  std::string name;  // "alpha/dev-1"
+  std::string role;
+  std::string profile;
+  std::string state;
+  int64_t state_since_ns = 0;
+  int64_t last_activity_ns = 0;
+  std::string blocked;
+  std::vector<std::string> queued;  // ids of messages not yet delivered
+  std::string waiting_on;           // the dialog or approval shown, if any
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
+  return f(caf::meta::type_name("agent_info"), x.name, x.role, x.profile,
+           x.state, x.state_since_ns, x.last_activity_ns, x.blocked, x.queued,
+           x.waiting_on);
 }
 
 // `tmo schedule add`: a check-in for `target` at `due_ns`, then every
@@ -136,6 +175,9 @@ CAF_ADD_TYPE_ID(tmo, (tmo::actors::add_checkin))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::checkin_reply))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::checkin_info))
 CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::checkin_info>))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::deliver_request))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::agent_info))
+CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::agent_info>))
 CAF_ADD_ATOM(tmo, tmo::actors, create_team_atom, "mkteam")
 CAF_ADD_ATOM(tmo, tmo::actors, list_teams_atom, "lsteams")
 CAF_ADD_ATOM(tmo, tmo::actors, remove_team_atom, "rmteam")
@@ -146,4 +188,12 @@ CAF_ADD_ATOM(tmo, tmo::actors, schedule_atom, "schedule")
 CAF_ADD_ATOM(tmo, tmo::actors, cancel_atom, "cancel")
 CAF_ADD_ATOM(tmo, tmo::actors, list_checkins_atom, "lscheckins")
 CAF_ADD_ATOM(tmo, tmo::actors, fire_atom, "fire")
+CAF_ADD_ATOM(tmo, tmo::actors, deliver_atom, "deliver")
+CAF_ADD_ATOM(tmo, tmo::actors, observe_atom, "observe")
+CAF_ADD_ATOM(tmo, tmo::actors, report_atom, "report")
+CAF_ADD_ATOM(tmo, tmo::actors, get_atom, "get")
+CAF_ADD_ATOM(tmo, tmo::actors, retry_atom, "retry")
+CAF_ADD_ATOM(tmo, tmo::actors, tick_atom, "tick")
+CAF_ADD_ATOM(tmo, tmo::actors, escalate_atom, "escalate")
+CAF_ADD_ATOM(tmo, tmo::actors, list_agents_atom, "lsagents")
 CAF_END_TYPE_ID_BLOCK(tmo)

@@ -24,7 +24,7 @@ class sim_terminal final : public actors::terminal_port {
       std::lock_guard lock(mu_);
       if (typed_.insert(message_id).second) inbox_[agent].push_back(text);
     }
-    done(true, 1, "");
+    done(true, "");
   }
 
   // What `agent` has been sent, in order.

@@ -110,7 +110,8 @@ int run_daemon(const std::string& dir) {
     actors::store_log_port port(**log);
     system_clock clock;
     adapters::sim_terminal terminal;  // every profile is simulated until [tmux]
-    auto orch = sys.spawn(actors::orchestrator, &port, &clock, &terminal);
+    auto orch = sys.spawn(actors::orchestrator, &port, &clock, &terminal,
+                          actors::agent_config{});
     auto sched = sys.spawn(actors::scheduler, &port, &clock, orch);
 
     auto handler = [&](const nlohmann::json& req) -> nlohmann::json {

@@ -3,6 +3,7 @@
 // test says, plus an in-memory log whose appends complete at once.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -47,16 +48,25 @@ class actor_test : public ::testing::Test {
   // Runs every pending message.
   void run() { sched_->run(); }
 
-  // Sends a request from a fresh client and runs until the reply comes
-  // (appends through a real store complete on its thread: wait for them).
+  // Sends a request from a fresh client and runs what is pending; the reply
+  // lands in the returned slot when it comes (timers may have to run first).
   template <class Reply, class Handle, class... Ts>
-  std::optional<Reply> ask(const Handle& to, Ts... xs) {
+  std::shared_ptr<std::optional<Reply>> request(const Handle& to, Ts... xs) {
     auto out = std::make_shared<std::optional<Reply>>();
     sys_->spawn([=](caf::event_based_actor* self) {
       self->request(to, caf::infinite, xs...).then([out](Reply r) {
         *out = std::move(r);
       });
     });
+    run();
+    return out;
+  }
+
+  // Sends a request and runs until the reply comes (appends through a real
+  // store complete on its thread: wait for them).
+  template <class Reply, class Handle, class... Ts>
+  std::optional<Reply> ask(const Handle& to, Ts... xs) {
+    auto out = request<Reply>(to, xs...);
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!*out && std::chrono::steady_clock::now() < until) {
       run();
@@ -113,21 +123,27 @@ class memory_log final : public actors::log_port {
   events::hash head_{};
 };
 
-// A terminal whose deliveries succeed or fail as the test says.
+// A terminal whose deliveries succeed or fail as the test says. Like a real
+// one, it types a message once per id: a retry only submits again.
 class scripted_terminal final : public actors::terminal_port {
  public:
   void deliver(const std::string& agent, const std::string& message_id,
                const std::string& text, done_fn done) override {
-    typed.push_back(agent + ": " + text);
-    ids.push_back(message_id);
-    if (fail_reason.empty())
-      done(true, attempts, "");
-    else
-      done(false, attempts, fail_reason);
+    ++attempts[message_id];
+    if (std::find(ids.begin(), ids.end(), message_id) == ids.end()) {
+      typed.push_back(agent + ": " + text);
+      ids.push_back(message_id);
+    }
+    if (!fail_reason.empty() && fail_next != 0) {
+      if (fail_next > 0) --fail_next;
+      return done(false, fail_reason);
+    }
+    done(true, "");
   }
   std::vector<std::string> typed, ids;
-  std::string fail_reason;  // non-empty: deliveries fail with it
-  uint32_t attempts = 1;
+  std::map<std::string, int> attempts;  // by message id
+  std::string fail_reason;              // non-empty: deliveries fail with it...
+  int fail_next = -1;                   // ...this many times (-1: always)
 };
 
 class fixed_clock final : public actors::clock_port {

@@ -326,14 +326,15 @@ TEST_F(EventsCliTest, TableOnATerminalIsColouredAndFitsItsWidth) {
 TEST_F(EventsCliTest, TailFollowEndsWhenTheLogIsRemoved) {
   test::temp_dir other;
   ASSERT_EQ(run_tmo({"demo", "-q", "--data-dir", other.sub("d")}).rc, 0);
-  int err[2];
+  int err[2], out[2];
   ASSERT_EQ(::pipe(err), 0);
+  ASSERT_EQ(::pipe(out), 0);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY,
-                                   0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
   posix_spawn_file_actions_addclose(&fa, err[0]);
+  posix_spawn_file_actions_addclose(&fa, out[0]);
   std::string d = other.sub("d");
   std::vector<std::string> args = {TMO_BINARY, "events",     "tail",
                                    "-f",       "--data-dir", d};
@@ -345,13 +346,18 @@ TEST_F(EventsCliTest, TailFollowEndsWhenTheLogIsRemoved) {
             0);
   posix_spawn_file_actions_destroy(&fa);
   ::close(err[1]);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::close(out[1]);
+  // Once it has printed the last events it is following the log.
+  pollfd first{out[0], POLLIN, 0};
+  ASSERT_GT(::poll(&first, 1, 10000), 0) << "tail -f printed nothing";
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::filesystem::remove_all(d);
   pollfd p{err[0], POLLIN, 0};
   ASSERT_GT(::poll(&p, 1, 5000), 0) << "tail -f kept running";
   char buf[512];
   ssize_t n = ::read(err[0], buf, sizeof buf);
   ::close(err[0]);
+  ::close(out[0]);
   int st = 0;
   ::waitpid(pid, &st, 0);
   EXPECT_EQ(std::string(buf, n > 0 ? n : 0),

@@ -6,6 +6,7 @@ namespace tmo::actors {
 namespace {
 
 using test::actor_test;
+using namespace std::chrono_literals;
 
 create_team alpha(std::string size = "medium") {
   create_team c;
@@ -18,7 +19,14 @@ create_team alpha(std::string size = "medium") {
 class OrchestratorTest : public actor_test {
  protected:
   orchestrator_actor spawn() {
-    return actor_test::spawn(orchestrator, &log_, &clock_, &terminal_);
+    return actor_test::spawn(orchestrator, &log_, &clock_, &terminal_,
+                             agent_config{});
+  }
+  // Moves the wall clock and the actors' clock together.
+  void advance(std::chrono::nanoseconds d) {
+    clock_.now += d.count();
+    sched_->advance_time(d);
+    run();
   }
   test::memory_log log_;
   test::fixed_clock clock_;
@@ -34,11 +42,15 @@ TEST_F(OrchestratorTest, CreatesATeamThroughTheLog) {
             (std::vector<std::string>{"pm", "dev-1", "dev-2", "qa-1"}));
   EXPECT_EQ(r->first_seq, 1u);
   EXPECT_EQ(r->last_seq, 5u);
-  EXPECT_EQ(log_.kinds(),
-            (std::vector<std::string>{
-                "team.created", "agent.spawned", "agent.spawned",
-                "agent.spawned", "agent.spawned", "agent.briefed",
-                "agent.briefed", "agent.briefed", "agent.briefed"}));
+  auto k = log_.kinds();
+  EXPECT_EQ(std::vector<std::string>(k.begin(), k.begin() + 5),
+            (std::vector<std::string>{"team.created", "agent.spawned",
+                                      "agent.spawned", "agent.spawned",
+                                      "agent.spawned"}));
+  // Each briefing is a message: sent, delivered, and recorded as such.
+  for (auto kind : {"message.sent", "message.delivered", "agent.briefed"})
+    EXPECT_EQ(std::count(k.begin(), k.end(), kind), 4) << kind;
+  EXPECT_EQ(k.size(), 17u);
   // Each agent's first message is its briefing: role, PM, how to report.
   ASSERT_EQ(terminal_.typed.size(), 4u);
   EXPECT_EQ(terminal_.typed[1].rfind(
@@ -56,7 +68,7 @@ TEST_F(OrchestratorTest, CreatesATeamThroughTheLog) {
             (std::vector<std::string>{"pm", "developer", "developer", "qa"}));
   auto again = ask<team_reply>(o, create_team_atom_v, alpha("small"));
   EXPECT_NE(again->error.find("exists"), std::string::npos) << again->error;
-  EXPECT_EQ(log_.values.size(), 9u);  // the refusal wrote nothing
+  EXPECT_EQ(log_.values.size(), 17u);  // the refusal wrote nothing
 }
 
 TEST_F(OrchestratorTest, RebuildsItsTeamsFromTheLogAtStart) {
@@ -69,7 +81,7 @@ TEST_F(OrchestratorTest, RebuildsItsTeamsFromTheLogAtStart) {
   ASSERT_EQ(teams->size(), 1u);
   EXPECT_EQ((*teams)[0].members.size(), 4u);
   EXPECT_NE(ask<team_reply>(second, create_team_atom_v, alpha())->error, "");
-  EXPECT_EQ(log_.values.size(), 9u);  // replay wrote nothing
+  EXPECT_EQ(log_.values.size(), 17u);  // replay wrote nothing
 }
 
 TEST_F(OrchestratorTest, NothingIsAppliedWhenTheAppendFails) {
@@ -95,11 +107,11 @@ TEST_F(OrchestratorTest, RemovesATeamAndMayCreateItAgain) {
             (std::vector<std::string>{"agent.killed", "agent.killed",
                                       "team.removed"}));
   EXPECT_TRUE(ask<std::vector<team_summary>>(o, list_teams_atom_v)->empty());
-  EXPECT_EQ(
-      ask<send_reply>(o, send_atom_v,
-                      send_message{"orchestrator", "alpha/pm", "hello?", false})
-          ->error,
-      "no agent alpha/pm: see tmo team list");
+  EXPECT_EQ(ask<send_reply>(
+                o, send_atom_v,
+                send_message{"orchestrator", "alpha/pm", "hello?", false, ""})
+                ->error,
+            "no agent alpha/pm: see tmo agent list");
   // The name is free again; the team stream goes on from its version.
   ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha("medium"))->error, "");
   EXPECT_EQ(ask<std::vector<team_summary>>(o, list_teams_atom_v)
@@ -132,16 +144,18 @@ TEST_F(OrchestratorTest, WorksOverTheStore) {
   auto log = store::event_log::open(d.path());
   ASSERT_TRUE(log);
   store_log_port port(**log);
-  auto o = actor_test::spawn(orchestrator, &port, &clock_, &terminal_);
+  auto o = actor_test::spawn(orchestrator, &port, &clock_, &terminal_,
+                             agent_config{});
   auto r = ask<team_reply>(o, create_team_atom_v, alpha("large"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->error, "");
   EXPECT_EQ(r->last_seq, 7u);
-  EXPECT_EQ(*(*log)->stream_version("agent/alpha/devops-1"),
-            2u);  // spawned, briefed
+  // spawned; its briefing sent, delivered and recorded
+  EXPECT_EQ(*(*log)->stream_version("agent/alpha/devops-1"), 4u);
   caf::anon_send_exit(o, caf::exit_reason::user_shutdown);
   run();
-  auto again = actor_test::spawn(orchestrator, &port, &clock_, &terminal_);
+  auto again = actor_test::spawn(orchestrator, &port, &clock_, &terminal_,
+                                 agent_config{});
   EXPECT_EQ(
       ask<std::vector<team_summary>>(again, list_teams_atom_v)->at(0).name,
       "alpha");
@@ -151,7 +165,7 @@ TEST_F(OrchestratorTest, WorksOverTheStore) {
 
 send_message msg(std::string from, std::string to, std::string text,
                  bool esc = false) {
-  return send_message{std::move(from), std::move(to), std::move(text), esc};
+  return send_message{std::move(from), std::move(to), std::move(text), esc, ""};
 }
 
 TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
@@ -165,7 +179,7 @@ TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
       msg("orchestrator", "alpha/pm", "TASK T-1: ship it\nPriority: HIGH"));
   ASSERT_TRUE(task);
   EXPECT_EQ(task->error, "");
-  EXPECT_EQ(task->message_id, "m-1");
+  EXPECT_EQ(task->message_id, "m-5");  // after the four briefings
   EXPECT_EQ(terminal_.typed,
             (std::vector<std::string>{
                 "alpha/pm: TASK T-1: ship it\nPriority: HIGH"}));
@@ -200,7 +214,7 @@ TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
   EXPECT_EQ(
       ask<send_reply>(o, send_atom_v, msg("orchestrator", "alpha/nobody", "hi"))
           ->error,
-      "no agent alpha/nobody: see tmo team list");
+      "no agent alpha/nobody: see tmo agent list");
   // Ids keep counting across a restart: they come from the log.
   caf::anon_send_exit(o, caf::exit_reason::user_shutdown);
   run();
@@ -208,27 +222,65 @@ TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
   EXPECT_EQ(
       ask<send_reply>(o2, send_atom_v, msg("orchestrator", "alpha/qa-1", "hi"))
           ->message_id,
-      "m-4");
+      "m-9");
 }
 
-TEST_F(OrchestratorTest, AFailedDeliveryIsRecordedAndReported) {
+TEST_F(OrchestratorTest, AFailedDeliveryIsRetriedWithBackoffThenEscalated) {
   auto o = spawn();
   ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
   terminal_.fail_reason = "Enter was not taken";
-  terminal_.attempts = 5;
-  auto r = ask<send_reply>(o, send_atom_v,
-                           msg("orchestrator", "alpha/dev-1", "run the tests"));
-  EXPECT_EQ(r->error, "not delivered to alpha/dev-1: Enter was not taken");
-  EXPECT_EQ(r->attempts, 5u);
+  auto r = request<send_reply>(
+      o, send_atom_v, msg("orchestrator", "alpha/dev-1", "run the tests"));
+  // Attempts at 0, 1 s, 3 s, 7 s and 15 s: backoff doubles from a second.
+  EXPECT_EQ(terminal_.attempts["m-5"], 1);
+  advance(999ms);
+  EXPECT_EQ(terminal_.attempts["m-5"], 1);
+  advance(1ms);
+  EXPECT_EQ(terminal_.attempts["m-5"], 2);
+  advance(2s);
+  EXPECT_EQ(terminal_.attempts["m-5"], 3);
+  advance(4s);
+  EXPECT_EQ(terminal_.attempts["m-5"], 4);
+  EXPECT_FALSE(*r);
+  advance(8s);
+  EXPECT_EQ(terminal_.attempts["m-5"], 5);
+  ASSERT_TRUE(*r);
+  EXPECT_EQ((*r)->error, "not delivered to alpha/dev-1: Enter was not taken");
+  EXPECT_EQ((*r)->attempts, 5u);
+  // Typed once: every retry only pressed Enter again.
+  EXPECT_EQ(std::count(terminal_.ids.begin(), terminal_.ids.end(), "m-5"), 1);
   auto k = log_.kinds();
-  ASSERT_GE(k.size(), 2u);
-  EXPECT_EQ(k[k.size() - 2], "message.failed");
-  EXPECT_EQ(k.back(), "escalation.raised");
-  auto esc = events::event::decode(k.size(), log_.values.back());
+  auto failed = std::find(k.begin(), k.end(), "message.failed") - k.begin();
+  ASSERT_LT(failed + 1, static_cast<long>(k.size()));
+  EXPECT_EQ(k[failed + 1], "escalation.raised");
+  auto esc = events::event::decode(failed + 2, log_.values[failed + 1]);
   auto e = esc->reader().getPayload().getEscalationRaised();
   EXPECT_STREQ(e.getLevel().cStr(), "pm");  // dev-1's PM first
   EXPECT_STREQ(e.getCause().cStr(), "message.failed");
-  EXPECT_EQ(esc->causation_seq(), k.size() - 2);  // caused by message.sent
+  // The PM actor carried it to the PM's pane.
+  run();
+  ASSERT_FALSE(terminal_.typed.empty());
+  EXPECT_EQ(terminal_.typed.back().rfind(
+                "alpha/pm: ESCALATION alpha/dev-1 (message.failed): m-5", 0),
+            0u)
+      << terminal_.typed.back();
+}
+
+TEST_F(OrchestratorTest, ARetryThatSucceedsIsOneDelivery) {
+  auto o = spawn();
+  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
+  terminal_.fail_reason = "input still shows the text";
+  terminal_.fail_next = 2;
+  auto r = request<send_reply>(
+      o, send_atom_v, msg("orchestrator", "alpha/dev-1", "run the tests"));
+  advance(1s);
+  advance(2s);
+  ASSERT_TRUE(*r);
+  EXPECT_EQ((*r)->error, "");
+  EXPECT_EQ((*r)->attempts, 3u);
+  auto k = log_.kinds();
+  EXPECT_EQ(k.back(), "message.delivered");
+  EXPECT_EQ(std::count(k.begin(), k.end(), "message.failed"), 0);
 }
 
 }  // namespace

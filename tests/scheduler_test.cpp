@@ -10,7 +10,8 @@ constexpr int64_t minute = 60LL * 1'000'000'000;
 class SchedulerTest : public test::actor_test {
  protected:
   SchedulerTest() {
-    orch_ = actor_test::spawn(orchestrator, &log_, &clock_, &terminal_);
+    orch_ = actor_test::spawn(orchestrator, &log_, &clock_, &terminal_,
+                              agent_config{});
     create_team c;
     c.name = "alpha";
     c.project_dir = "/srv/shop";
@@ -64,7 +65,8 @@ TEST_F(SchedulerTest, FiresWhenDueAndDeliversTheNote) {
   EXPECT_EQ(late_by(), (std::vector<int64_t>{0}));
   EXPECT_TRUE(ask<std::vector<checkin_info>>(s, list_checkins_atom_v)->empty());
   auto k = log_.kinds();
-  EXPECT_EQ(std::count(k.begin(), k.end(), "message.delivered"), 1);
+  // The two briefings, then the check-in.
+  EXPECT_EQ(std::count(k.begin(), k.end(), "message.delivered"), 3);
 }
 
 TEST_F(SchedulerTest, RecursAndCanBeCancelled) {

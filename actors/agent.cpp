@@ -1,0 +1,473 @@
+#include "actors/agent.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "actors/team.hpp"
+
+namespace tmo::actors {
+
+namespace {
+
+capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
+bool waiting_on_person(const std::string& state) {
+  return state == "waiting_approval" || state == "waiting_input";
+}
+
+// "none", "-", "no", "n/a" and "" in a STATUS's Blocked say it is not.
+bool real_block(std::string b) {
+  std::transform(b.begin(), b.end(), b.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  while (!b.empty() && (b.back() == '.' || b.back() == ' ')) b.pop_back();
+  return !(b.empty() || b == "none" || b == "no" || b == "-" || b == "n/a" ||
+           b == "nothing");
+}
+
+std::string minutes(int64_t ns) {
+  return std::to_string(ns / 60'000'000'000LL) + "m";
+}
+
+}  // namespace
+
+void apply_agent(agent_state& s, events::Event::Reader ev) {
+  using P = events::Event::Payload;
+  auto p = ev.getPayload();
+  auto now = ev.getTimeNs();
+  s.last_activity_ns = std::max(s.last_activity_ns, now);
+  switch (p.which()) {
+    case P::AGENT_SPAWNED: {
+      auto a = p.getAgentSpawned();
+      s.self = address{str(a.getTeam()), str(a.getName())};
+      s.role = str(a.getRole());
+      s.profile = str(a.getProfile());
+      s.project_dir = str(a.getProjectDir());
+      s.exists = true;
+      s.state = "unknown";
+      s.state_since_ns = now;
+      break;
+    }
+    case P::AGENT_KILLED:
+      s.exists = false;
+      s.state = "exited";
+      s.state_since_ns = now;
+      break;
+    case P::AGENT_STATE_CHANGED: {
+      auto c = p.getAgentStateChanged();
+      s.state = str(c.getTo());
+      s.state_since_ns = now;
+      s.detail = str(c.getReason());
+      break;
+    }
+    case P::MESSAGE_SENT: {
+      auto m = p.getMessageSent();
+      queued_message q;
+      q.id = str(m.getMessageId());
+      q.from = str(m.getFrom());
+      q.text = str(m.getText());
+      q.sent_seq = ev.getSeq();
+      q.sent_ns = now;
+      q.kind = str(m.getTemplate());
+      if (q.kind != "checkin" && q.kind != "briefing") q.kind.clear();
+      s.inbox.push_back(std::move(q));
+      break;
+    }
+    case P::MESSAGE_DELIVERED:
+    case P::MESSAGE_FAILED: {
+      auto id = str(p.which() == P::MESSAGE_DELIVERED
+                        ? p.getMessageDelivered().getMessageId()
+                        : p.getMessageFailed().getMessageId());
+      auto it =
+          std::find_if(s.inbox.begin(), s.inbox.end(),
+                       [&](const queued_message& q) { return q.id == id; });
+      if (it != s.inbox.end()) s.inbox.erase(it);
+      if (p.which() == P::MESSAGE_DELIVERED) ++s.delivered;
+      break;
+    }
+    case P::STATUS_REPORTED: {
+      auto b = str(p.getStatusReported().getBlocked());
+      if (real_block(b)) {
+        if (s.blocked.empty()) s.blocked_since_ns = now;
+        s.blocked = b;
+      } else {
+        s.blocked.clear();
+        s.blocked_since_ns = 0;
+      }
+      break;
+    }
+    case P::ESCALATION_RAISED: {
+      auto e = p.getEscalationRaised();
+      if (str(e.getCause()) == "stuck")
+        s.escalated = str(e.getLevel()) == "orchestrator" ? 2 : 1;
+      break;
+    }
+    default:
+      break;
+  }
+  if (stuck_since(s) == 0) s.escalated = 0;
+}
+
+bool ready_for(const agent_state& s, const queued_message& m) {
+  if (!s.exists) return false;
+  if (waiting_on_person(s.state) || s.state == "rate_limited" ||
+      s.state == "exited")
+    return false;
+  if (m.kind == "checkin") return s.state == "idle" || s.state == "unknown";
+  return true;
+}
+
+int64_t stuck_since(const agent_state& s) {
+  int64_t since = 0;
+  if (!s.blocked.empty()) since = s.blocked_since_ns;
+  if (waiting_on_person(s.state) && (since == 0 || s.state_since_ns < since))
+    since = s.state_since_ns;
+  return since;
+}
+
+int stuck_level(const agent_state& s, int64_t now_ns, const agent_config& c) {
+  auto since = stuck_since(s);
+  if (since == 0 || !s.exists) return 0;
+  auto stuck_for = now_ns - since;
+  int level = stuck_for >= 2 * c.stuck_after_ns ? 2
+              : stuck_for >= c.stuck_after_ns   ? 1
+                                                : 0;
+  return level > s.escalated ? level : 0;
+}
+
+int64_t backoff_ns(const agent_config& c, uint32_t attempt) {
+  int64_t wait = c.first_backoff_ns;
+  for (uint32_t i = 2; i < attempt && wait < c.max_backoff_ns; ++i) wait *= 2;
+  return std::min(wait, c.max_backoff_ns);
+}
+
+namespace {
+
+using self_ptr = agent_actor::stateful_pointer<agent_actor_state>;
+
+std::string my_stream(self_ptr self) {
+  auto& a = self->state.agent.self;
+  return agent_stream(a.team, a.member);
+}
+
+void append_then(self_ptr self, log_port* log,
+                 std::vector<events::draft> drafts, append_done then) {
+  actors::append_then(
+      self, log, std::move(drafts), {},
+      [self](events::Event::Reader ev) { apply_agent(self->state.agent, ev); },
+      std::move(then));
+}
+
+queued_message* find_queued(self_ptr self, const std::string& id) {
+  for (auto& q : self->state.agent.inbox)
+    if (q.id == id) return &q;
+  return nullptr;
+}
+
+void answer(self_ptr self, const std::string& id, send_reply r) {
+  auto it = self->state.waiting.find(id);
+  if (it == self->state.waiting.end()) return;
+  it->second.deliver(std::move(r));
+  self->state.waiting.erase(it);
+}
+
+std::string queued_reason(const agent_state& s, const queued_message& m) {
+  auto who = s.self.str();
+  if (!s.exists) return who + " is gone";
+  if (m.kind == "checkin" && s.state != "idle")
+    return who + " is " + s.state + ": " + m.id +
+           " is queued and will be delivered when it is idle";
+  return who + " is " + s.state + ": " + m.id +
+         " is queued and will be delivered when it can take input";
+}
+
+void arm_stuck_timer(self_ptr self, clock_port* clock);
+void pump(self_ptr self, log_port* log, clock_port* clock,
+          terminal_port* terminal, escalation_sink pm);
+
+// Records the outcome of the message at the head of delivery and moves on.
+void settle(self_ptr self, log_port* log, clock_port* clock,
+            terminal_port* terminal, escalation_sink pm, queued_message m,
+            bool ok, const std::string& reason) {
+  auto& a = self->state.agent;
+  auto now = clock->now_ns();
+  std::vector<events::draft> out;
+  events::draft d(my_stream(self), "terminal", now);
+  d.causation(m.sent_seq).correlation(m.id);
+  if (ok) {
+    auto e = d.payload().initMessageDelivered();
+    e.setMessageId(text(m.id));
+    e.setAttempts(m.attempts);
+    e.setLatencyNs(std::max<int64_t>(0, now - m.sent_ns));
+  } else {
+    auto e = d.payload().initMessageFailed();
+    e.setMessageId(text(m.id));
+    e.setAttempts(m.attempts);
+    e.setReason(text(reason));
+  }
+  out.push_back(std::move(d));
+  std::string level, detail;
+  if (ok && m.kind == "briefing") {
+    events::draft b(my_stream(self), "orchestrator", now);
+    b.causation(m.sent_seq).correlation(m.id);
+    auto e = b.payload().initAgentBriefed();
+    e.setMessageId(text(m.id));
+    e.setBriefing(text(m.text));
+    out.push_back(std::move(b));
+  }
+  if (!ok) {
+    // A message that could not be delivered escalates: to the agent's PM,
+    // or for a PM to the orchestrator. Same write.
+    level = a.self.is_pm() ? "orchestrator" : "pm";
+    detail = m.id + " to " + a.self.str() + " after " +
+             std::to_string(m.attempts) + " attempts: " + reason;
+    events::draft esc(my_stream(self), "orchestrator", now);
+    esc.causation(m.sent_seq).correlation(m.id);
+    auto e = esc.payload().initEscalationRaised();
+    e.setLevel(text(level));
+    e.setCause("message.failed");
+    e.setDetail(text(detail));
+    out.push_back(std::move(esc));
+  }
+  auto who = a.self;
+  append_then(self, log, std::move(out),
+              [=](uint64_t, uint64_t, const std::string& error) {
+                self->state.typing.clear();
+                send_reply r;
+                r.message_id = m.id;
+                r.attempts = m.attempts;
+                if (!error.empty())
+                  r.error = error;
+                else if (!ok)
+                  r.error = "not delivered to " + who.str() + ": " + reason;
+                answer(self, m.id, std::move(r));
+                if (error.empty() && !ok)
+                  self->send(pm, escalate_atom_v, who.str(), level,
+                             std::string{"message.failed"}, detail);
+                pump(self, log, clock, terminal, pm);
+              });
+}
+
+void attempt(self_ptr self, log_port* log, clock_port* clock,
+             terminal_port* terminal, escalation_sink pm,
+             const std::string& id) {
+  auto* m = find_queued(self, id);
+  if (m == nullptr) {
+    self->state.typing.clear();
+    return pump(self, log, clock, terminal, pm);
+  }
+  if (!ready_for(self->state.agent, *m)) {
+    // A dialog came up during the backoff: wait for the agent.
+    self->state.typing.clear();
+    return;
+  }
+  ++m->attempts;
+  auto op = self->state.next_op++;
+  self->state.deliveries.emplace(
+      op, [=](bool ok, uint32_t, const std::string& reason) {
+        auto* q = find_queued(self, id);
+        if (q == nullptr) {  // settled meanwhile (cannot happen: one at once)
+          self->state.typing.clear();
+          return pump(self, log, clock, terminal, pm);
+        }
+        auto& c = self->state.config;
+        if (ok || q->attempts >= c.max_attempts)
+          return settle(self, log, clock, terminal, pm, *q, ok, reason);
+        // Retry after a backoff; the message keeps its place.
+        q->last_error = reason;
+        self->delayed_send(
+            self, std::chrono::nanoseconds(backoff_ns(c, q->attempts + 1)),
+            retry_atom_v, id);
+      });
+  auto me = caf::actor_cast<caf::actor>(self);
+  terminal->deliver(self->state.agent.self.str(), id, m->text,
+                    [me, op](bool ok, std::string reason) {
+                      caf::anon_send(me, delivered_atom_v, op, ok, uint32_t{0},
+                                     std::move(reason));
+                    });
+}
+
+// Starts delivering the first message the agent can take, if none is under
+// way. Messages go one at a time, in the order they were sent.
+void pump(self_ptr self, log_port* log, clock_port* clock,
+          terminal_port* terminal, escalation_sink pm) {
+  auto& st = self->state;
+  if (!st.typing.empty()) return;
+  for (auto& m : st.agent.inbox) {
+    if (!ready_for(st.agent, m)) continue;
+    st.typing = m.id;
+    return attempt(self, log, clock, terminal, pm, m.id);
+  }
+}
+
+void arm_stuck_timer(self_ptr self, clock_port* clock) {
+  auto& a = self->state.agent;
+  auto since = stuck_since(a);
+  if (since == 0 || a.escalated >= 2) return;
+  auto due = since + (a.escalated + 1) * self->state.config.stuck_after_ns;
+  auto wait = std::max<int64_t>(0, due - clock->now_ns());
+  self->delayed_send(self, std::chrono::nanoseconds(wait), tick_atom_v, since);
+}
+
+}  // namespace
+
+agent_actor::behavior_type agent(
+    agent_actor::stateful_pointer<agent_actor_state> self, agent_state initial,
+    agent_config config, log_port* log, clock_port* clock,
+    terminal_port* terminal, escalation_sink pm) {
+  self->state.agent = std::move(initial);
+  self->state.config = config;
+  // What the log says is still to do: undelivered messages (a retry types
+  // nothing twice) and a stuck spell's escalation clock.
+  pump(self, log, clock, terminal, pm);
+  arm_stuck_timer(self, clock);
+  return {
+      [=](deliver_atom, deliver_request req) -> caf::result<send_reply> {
+        auto& a = self->state.agent;
+        if (!a.exists) {
+          send_reply r;
+          r.error = "no agent " + a.self.str() + ": see tmo agent list";
+          r.message_id = req.id;
+          return r;
+        }
+        auto now = clock->now_ns();
+        events::draft sent(my_stream(self), req.from, now);
+        sent.correlation(req.id);
+        auto m = sent.payload().initMessageSent();
+        m.setMessageId(text(req.id));
+        m.setFrom(text(req.from));
+        m.setTo(text(a.self.str()));
+        m.setText(text(req.text));
+        auto parsed = req.kind.empty() ? parse_template(req.text)
+                                       : parsed_message{req.kind, {}};
+        m.setTemplate(text(parsed.kind));
+        auto fields = m.initFields(static_cast<unsigned>(parsed.fields.size()));
+        for (unsigned i = 0; i < parsed.fields.size(); ++i) {
+          fields[i].setName(text(parsed.fields[i].first));
+          fields[i].setValue(text(parsed.fields[i].second));
+        }
+        std::vector<events::draft> v;
+        v.push_back(std::move(sent));
+        auto rp = self->make_response_promise<send_reply>();
+        auto id = req.id;
+        append_then(
+            self, log, std::move(v),
+            [=](uint64_t seq, uint64_t, const std::string& error) mutable {
+              if (!error.empty()) {
+                send_reply r;
+                r.error = error;
+                r.message_id = id;
+                rp.deliver(std::move(r));
+                return;
+              }
+              auto* q = find_queued(self, id);
+              if (q != nullptr) q->sent_seq = seq;
+              self->state.waiting.emplace(id, rp);
+              pump(self, log, clock, terminal, pm);
+              q = find_queued(self, id);
+              if (q != nullptr && self->state.typing != id &&
+                  !ready_for(self->state.agent, *q)) {
+                send_reply r;
+                r.message_id = id;
+                r.queued = true;
+                r.error = queued_reason(self->state.agent, *q);
+                answer(self, id, std::move(r));
+              }
+            });
+        return rp;
+      },
+      [=](observe_atom, std::string state, std::string detail) {
+        auto& a = self->state.agent;
+        if (!a.exists || (state == a.state && detail == a.detail)) return;
+        events::draft d(my_stream(self), "terminal", clock->now_ns());
+        auto e = d.payload().initAgentStateChanged();
+        e.setFrom(text(a.state));
+        e.setTo(text(state));
+        e.setReason(text(detail));
+        std::vector<events::draft> v;
+        v.push_back(std::move(d));
+        append_then(self, log, std::move(v),
+                    [=](uint64_t, uint64_t, const std::string&) {
+                      pump(self, log, clock, terminal, pm);
+                      arm_stuck_timer(self, clock);
+                    });
+      },
+      [=](report_atom, std::string status_text) {
+        // The agent sent a STATUS: record what it says about itself.
+        auto& a = self->state.agent;
+        auto parsed = parse_template(status_text);
+        events::draft d(my_stream(self), a.self.str(), clock->now_ns());
+        auto e = d.payload().initStatusReported();
+        e.setAgent(text(a.self.str()));
+        e.setCompleted(text(parsed.field("completed")));
+        e.setCurrent(text(parsed.field("current")));
+        e.setBlocked(text(parsed.field("blocked")));
+        e.setEta(text(parsed.field("eta")));
+        std::vector<events::draft> v;
+        v.push_back(std::move(d));
+        append_then(self, log, std::move(v),
+                    [=](uint64_t, uint64_t, const std::string&) {
+                      arm_stuck_timer(self, clock);
+                    });
+      },
+      [=](tick_atom, int64_t since) {
+        auto& a = self->state.agent;
+        if (stuck_since(a) != since) return;  // a stale timer
+        auto level = stuck_level(a, clock->now_ns(), self->state.config);
+        if (level == 0) return arm_stuck_timer(self, clock);
+        auto now = clock->now_ns();
+        std::string what =
+            !a.blocked.empty() && a.blocked_since_ns == since
+                ? "blocked for " + minutes(now - since) + ": " + a.blocked
+                : a.state + " for " + minutes(now - since) +
+                      (a.detail.empty() ? "" : ": " + a.detail);
+        auto lvl = std::string(level == 2 ? "orchestrator" : "pm");
+        events::draft d(my_stream(self), "orchestrator", now);
+        auto e = d.payload().initEscalationRaised();
+        e.setLevel(text(lvl));
+        e.setCause("stuck");
+        e.setDetail(text(what));
+        std::vector<events::draft> v;
+        v.push_back(std::move(d));
+        auto who = a.self.str();
+        append_then(self, log, std::move(v),
+                    [=](uint64_t, uint64_t, const std::string& error) {
+                      if (error.empty())
+                        self->send(pm, escalate_atom_v, who, lvl,
+                                   std::string{"stuck"}, what);
+                      arm_stuck_timer(self, clock);
+                    });
+      },
+      [=](retry_atom, std::string id) {
+        attempt(self, log, clock, terminal, pm, id);
+      },
+      [=](get_atom) {
+        auto& a = self->state.agent;
+        agent_info i;
+        i.name = a.self.str();
+        i.role = a.role;
+        i.profile = a.profile;
+        i.state = a.state;
+        i.state_since_ns = a.state_since_ns;
+        i.last_activity_ns = a.last_activity_ns;
+        i.blocked = a.blocked;
+        for (auto& m : a.inbox) i.queued.push_back(m.id);
+        if (waiting_on_person(a.state)) i.waiting_on = a.detail;
+        return i;
+      },
+      [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,
+          std::string error) {
+        finish_append(self->state, id, first, last, error);
+      },
+      [=](delivered_atom, uint64_t op, bool ok, uint32_t attempts,
+          std::string reason) {
+        auto it = self->state.deliveries.find(op);
+        if (it == self->state.deliveries.end()) return;
+        auto then = std::move(it->second);
+        self->state.deliveries.erase(it);
+        then(ok, attempts, reason);
+      },
+  };
+}
+
+}  // namespace tmo::actors

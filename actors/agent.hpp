@@ -1,0 +1,127 @@
+// An agent: one actor per agent, the only one that delivers to its pane.
+//
+// It owns the agent's inbox. A message comes in as a deliver_request once
+// the orchestrator has checked its route; the agent records message.sent
+// on its stream, and delivers it through the terminal port when the agent
+// can take it: not while a dialog is on screen (waiting_approval,
+// waiting_input), nor while it is rate limited or gone; a check-in waits
+// for idle. A failed attempt is retried with backoff (1 s, 2 s, 4 s, ...,
+// capped at a minute); after max_attempts it becomes message.failed and an
+// escalation. The terminal port types a message at most once per id, so a
+// retry only finishes what the first attempt began.
+//
+// What the adapter sees on the screen comes back as observations (busy,
+// idle, waiting_approval, ...), recorded as agent.state_changed. An agent
+// that stays blocked (its STATUS said so) or waiting longer than
+// stuck_after is escalated to its PM, and after twice that to the
+// orchestrator: the agent records escalation.raised and tells its project
+// manager actor, which carries the notice.
+//
+// The pure parts are apply_agent() (the fold of the agent's stream, used
+// both when replaying and after each acknowledged append), ready_for() and
+// stuck_level(). The actor is the rest.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/append.hpp"
+#include "actors/messages.hpp"
+#include "actors/ports.hpp"
+#include "actors/type_ids.hpp"
+
+namespace tmo::actors {
+
+struct agent_config {
+  uint32_t max_attempts = 5;
+  int64_t first_backoff_ns = 1'000'000'000;  // doubles on each retry
+  int64_t max_backoff_ns = 60'000'000'000;
+  int64_t stuck_after_ns = 600'000'000'000;  // 10 minutes
+};
+
+// A message recorded as sent and not yet delivered or failed.
+struct queued_message {
+  std::string id;
+  std::string from;
+  std::string text;
+  uint64_t sent_seq = 0;
+  int64_t sent_ns = 0;
+  std::string kind;  // "", "checkin" (waits for idle) or "briefing"
+  uint32_t attempts = 0;
+  std::string last_error;
+};
+
+struct agent_state {
+  address self;
+  std::string role;
+  std::string profile;
+  std::string project_dir;
+  bool exists = false;  // spawned and not killed
+  std::string state = "unknown";
+  std::string detail;  // what the screen showed with it (the approval asked)
+  int64_t state_since_ns = 0;
+  int64_t last_activity_ns = 0;  // last event of this agent
+  std::string blocked;           // its last STATUS's Blocked, if it is one
+  int64_t blocked_since_ns = 0;
+  int escalated = 0;  // 0, 1 (pm) or 2 (orchestrator) in this stuck spell
+  std::deque<queued_message> inbox;
+  uint64_t delivered = 0;  // messages delivered, ever
+};
+
+// Folds one event of the agent's stream (agent/TEAM/MEMBER) into its state.
+void apply_agent(agent_state& s, events::Event::Reader ev);
+
+// Whether a message may be typed now: not into a dialog, a rate-limited
+// or exited agent; a check-in only when idle (or not yet observed).
+bool ready_for(const agent_state& s, const queued_message& m);
+
+// Since when the agent has been stuck (blocked, or waiting on a person),
+// or 0 when it is not.
+int64_t stuck_since(const agent_state& s);
+
+// The escalation due at `now`: 0 none, 1 to the PM, 2 to the orchestrator.
+// Only a level above the one already raised in this spell.
+int stuck_level(const agent_state& s, int64_t now_ns, const agent_config& c);
+
+// The wait before attempt `n` (n >= 2): first_backoff doubled n-2 times.
+int64_t backoff_ns(const agent_config& c, uint32_t attempt);
+
+using agent_actor = caf::typed_actor<
+    caf::replies_to<deliver_atom, deliver_request>::with<send_reply>,
+    caf::reacts_to<observe_atom, std::string, std::string>,
+    caf::reacts_to<report_atom, std::string>,
+    caf::replies_to<get_atom>::with<agent_info>,
+    caf::reacts_to<retry_atom, std::string>, caf::reacts_to<tick_atom, int64_t>,
+    caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>,
+    caf::reacts_to<delivered_atom, uint64_t, bool, uint32_t, std::string>>;
+
+// Who an agent reports its escalations to (its project manager actor).
+using escalation_sink =
+    caf::typed_actor<caf::reacts_to<escalate_atom, std::string, std::string,
+                                    std::string, std::string>>;
+
+struct agent_actor_state {
+  agent_state agent;
+  agent_config config;
+  std::map<uint64_t, append_done> appends;
+  std::map<uint64_t, std::function<void(bool, uint32_t, const std::string&)>>
+      deliveries;
+  // The requests waiting for their message's outcome, by message id.
+  std::map<std::string, caf::typed_response_promise<send_reply>> waiting;
+  std::string typing;  // the message being delivered: one at a time
+  uint64_t next_op = 1;
+  static inline const char* name = "agent";
+};
+
+// Starts from `initial` (the fold of the log so far), re-arms what it
+// implies (messages to deliver, an escalation clock) and serves. The ports
+// must outlive the actor.
+agent_actor::behavior_type agent(
+    agent_actor::stateful_pointer<agent_actor_state> self, agent_state initial,
+    agent_config config, log_port* log, clock_port* clock,
+    terminal_port* terminal, escalation_sink pm);
+
+}  // namespace tmo::actors

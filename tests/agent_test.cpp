@@ -1,0 +1,337 @@
+// The agent actor and its pure parts: the fold of its stream, when a message
+// may be typed, the backoff, and the stuck-agent escalation ladder.
+#include "actors/agent.hpp"
+
+#include "actor_fixture.hpp"
+#include "actors/orchestrator.hpp"
+
+namespace tmo::actors {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr int64_t minute = 60LL * 1'000'000'000;
+
+// Events of one agent's stream, decoded as the log would give them.
+class stream_builder {
+ public:
+  explicit stream_builder(int64_t t0) : now_(t0) {}
+  stream_builder& at(int64_t t) {
+    now_ = t;
+    return *this;
+  }
+  template <class Init>
+  stream_builder& add(Init init) {
+    events::draft d("agent/alpha/dev-1", "test", now_);
+    init(d.payload());
+    auto s = d.seal();
+    ++seq_;
+    s->stamp(seq_, seq_);
+    values_.push_back(s->bytes());
+    return *this;
+  }
+  agent_state fold() const {
+    agent_state s;
+    for (size_t i = 0; i < values_.size(); ++i)
+      apply_agent(s, events::event::decode(i + 1, values_[i])->reader());
+    return s;
+  }
+
+ private:
+  int64_t now_;
+  uint64_t seq_ = 0;
+  std::vector<std::string> values_;
+};
+
+auto spawned = [](auto p) {
+  auto a = p.initAgentSpawned();
+  a.setName("dev-1");
+  a.setTeam("alpha");
+  a.setRole("developer");
+  a.setProfile("sim");
+};
+auto state_to = [](const char* to, const char* why = "") {
+  return [=](auto p) {
+    auto c = p.initAgentStateChanged();
+    c.setTo(to);
+    c.setReason(why);
+  };
+};
+auto sent = [](const char* id, const char* tmpl = "") {
+  return [=](auto p) {
+    auto m = p.initMessageSent();
+    m.setMessageId(id);
+    m.setFrom("alpha/pm");
+    m.setTo("alpha/dev-1");
+    m.setText("do it");
+    m.setTemplate(tmpl);
+  };
+};
+auto status_blocked = [](const char* b) {
+  return [=](auto p) { p.initStatusReported().setBlocked(b); };
+};
+
+TEST(AgentFold, TracksStateInboxAndBlocks) {
+  stream_builder b(10 * minute);
+  b.add(spawned).add(sent("m-1")).add(sent("m-2", "checkin"));
+  auto s = b.fold();
+  EXPECT_TRUE(s.exists);
+  EXPECT_EQ(s.self.str(), "alpha/dev-1");
+  EXPECT_EQ(s.state, "unknown");
+  ASSERT_EQ(s.inbox.size(), 2u);
+  EXPECT_EQ(s.inbox[0].sent_seq, 2u);
+  EXPECT_EQ(s.inbox[1].kind, "checkin");
+  b.add([](auto p) { p.initMessageDelivered().setMessageId("m-1"); });
+  b.at(12 * minute).add(status_blocked("waiting for DB credentials"));
+  s = b.fold();
+  ASSERT_EQ(s.inbox.size(), 1u);
+  EXPECT_EQ(s.inbox[0].id, "m-2");
+  EXPECT_EQ(s.delivered, 1u);
+  EXPECT_EQ(s.blocked, "waiting for DB credentials");
+  EXPECT_EQ(stuck_since(s), 12 * minute);
+  b.at(13 * minute).add(status_blocked("None."));
+  s = b.fold();
+  EXPECT_EQ(s.blocked, "");
+  EXPECT_EQ(stuck_since(s), 0);
+  b.add([](auto p) { p.initAgentKilled().setBy("cli"); });
+  EXPECT_FALSE(b.fold().exists);
+}
+
+TEST(AgentFold, NothingIsTypedIntoADialogAndCheckinsWaitForIdle) {
+  stream_builder b(0);
+  b.add(spawned);
+  queued_message msg;
+  msg.id = "m-1";
+  queued_message checkin;
+  checkin.id = "m-2";
+  checkin.kind = "checkin";
+  auto s = b.fold();
+  EXPECT_TRUE(ready_for(s, msg));
+  EXPECT_TRUE(ready_for(s, checkin));  // not observed yet: as good as idle
+  for (auto [state, m_ok, c_ok] : {std::tuple{"busy", true, false},
+                                   {"idle", true, true},
+                                   {"waiting_approval", false, false},
+                                   {"waiting_input", false, false},
+                                   {"rate_limited", false, false},
+                                   {"exited", false, false}}) {
+    b.add(state_to(state));
+    s = b.fold();
+    EXPECT_EQ(ready_for(s, msg), m_ok) << state;
+    EXPECT_EQ(ready_for(s, checkin), c_ok) << state;
+  }
+}
+
+TEST(AgentFold, TheEscalationLadder) {
+  agent_config c;  // 10 minutes
+  stream_builder b(0);
+  b.add(spawned).at(5 * minute).add(state_to("waiting_approval", "rm -rf x"));
+  auto s = b.fold();
+  EXPECT_EQ(stuck_since(s), 5 * minute);
+  EXPECT_EQ(stuck_level(s, 14 * minute, c), 0);
+  EXPECT_EQ(stuck_level(s, 15 * minute, c), 1);
+  EXPECT_EQ(stuck_level(s, 25 * minute, c), 2);
+  b.add([](auto p) {
+    auto e = p.initEscalationRaised();
+    e.setLevel("pm");
+    e.setCause("stuck");
+  });
+  s = b.fold();
+  EXPECT_EQ(stuck_level(s, 16 * minute, c), 0);  // already raised
+  EXPECT_EQ(stuck_level(s, 25 * minute, c), 2);
+  // Leaving the dialog ends the spell; a new one starts from zero.
+  b.at(30 * minute).add(state_to("busy")).add(state_to("waiting_input"));
+  s = b.fold();
+  EXPECT_EQ(s.escalated, 0);
+  EXPECT_EQ(stuck_level(s, 39 * minute, c), 0);
+  EXPECT_EQ(stuck_level(s, 40 * minute, c), 1);
+}
+
+TEST(AgentFold, BackoffDoublesUpToACap) {
+  agent_config c;
+  EXPECT_EQ(backoff_ns(c, 2), 1'000'000'000);
+  EXPECT_EQ(backoff_ns(c, 3), 2'000'000'000);
+  EXPECT_EQ(backoff_ns(c, 5), 8'000'000'000);
+  EXPECT_EQ(backoff_ns(c, 40), 60'000'000'000);
+}
+
+// The agent actors under the orchestrator, in virtual time.
+class AgentActorTest : public test::actor_test {
+ protected:
+  AgentActorTest() { start(); }
+  void start() {
+    orch_ = actor_test::spawn(orchestrator, &log_, &clock_, &terminal_,
+                              agent_config{});
+    if (log_.values.empty()) {
+      create_team c;
+      c.name = "alpha";
+      c.project_dir = "/srv/shop";
+      c.size = "small";
+      EXPECT_EQ(ask<team_reply>(orch_, create_team_atom_v, c)->error, "");
+      terminal_.typed.clear();  // the briefings
+    }
+  }
+  void restart() {
+    caf::anon_send_exit(orch_, caf::exit_reason::user_shutdown);
+    run();
+    start();
+  }
+  void advance(std::chrono::nanoseconds d) {
+    clock_.now += d.count();
+    sched_->advance_time(d);
+    run();
+  }
+  void observe(const char* state, const char* detail = "") {
+    caf::anon_send(orch_, observe_atom_v, std::string("alpha/dev-1"),
+                   std::string(state), std::string(detail));
+    run();
+  }
+  send_reply send(std::string from, std::string to, std::string text,
+                  std::string kind = "") {
+    auto r = ask<send_reply>(orch_, send_atom_v,
+                             send_message{from, to, text, false, kind});
+    EXPECT_TRUE(r);
+    return r ? *r : send_reply{};
+  }
+  agent_info info(const std::string& name) {
+    auto all = ask<std::vector<agent_info>>(orch_, list_agents_atom_v);
+    EXPECT_TRUE(all);
+    if (all)
+      for (auto& i : *all)
+        if (i.name == name) return i;
+    ADD_FAILURE() << "no " << name << " in " << (all ? all->size() : 0);
+    return {};
+  }
+  std::vector<std::string> escalations() {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < log_.values.size(); ++i) {
+      auto ev = events::event::decode(i + 1, log_.values[i]);
+      auto p = ev->reader().getPayload();
+      if (p.which() == events::Event::Payload::ESCALATION_RAISED)
+        out.push_back(std::string(p.getEscalationRaised().getLevel().cStr()) +
+                      " " + p.getEscalationRaised().getCause().cStr());
+    }
+    return out;
+  }
+  test::memory_log log_;
+  test::fixed_clock clock_;
+  test::scripted_terminal terminal_;
+  orchestrator_actor orch_;
+};
+
+TEST_F(AgentActorTest, AMessageWaitsOutADialogThenIsTypedOnce) {
+  observe("waiting_approval", "Bash: npm publish");
+  EXPECT_EQ(info("alpha/dev-1").state, "waiting_approval");
+  EXPECT_EQ(info("alpha/dev-1").waiting_on, "Bash: npm publish");
+  auto r = send("alpha/pm", "alpha/dev-1", "also fix the README");
+  EXPECT_TRUE(r.queued);
+  EXPECT_NE(r.error.find("waiting_approval"), std::string::npos) << r.error;
+  EXPECT_TRUE(terminal_.typed.empty());
+  EXPECT_EQ(info("alpha/dev-1").queued,
+            (std::vector<std::string>{r.message_id}));
+  observe("busy");
+  EXPECT_EQ(terminal_.typed,
+            (std::vector<std::string>{"alpha/dev-1: also fix the README"}));
+  EXPECT_TRUE(info("alpha/dev-1").queued.empty());
+  auto k = log_.kinds();
+  EXPECT_EQ(
+      std::vector<std::string>(k.end() - 2, k.end()),
+      (std::vector<std::string>{"agent.state_changed", "message.delivered"}));
+}
+
+TEST_F(AgentActorTest, ACheckinWaitsForIdle) {
+  observe("busy");
+  auto r = send("orchestrator", "alpha/dev-1", "CHECK-IN c-1: PR?", "checkin");
+  EXPECT_TRUE(r.queued);
+  EXPECT_TRUE(terminal_.typed.empty());
+  // An ordinary message is not held up behind it.
+  EXPECT_EQ(send("alpha/pm", "alpha/dev-1", "hi").error, "");
+  EXPECT_EQ(terminal_.typed.size(), 1u);
+  observe("idle");
+  ASSERT_EQ(terminal_.typed.size(), 2u);
+  EXPECT_EQ(terminal_.typed[1], "alpha/dev-1: CHECK-IN c-1: PR?");
+}
+
+TEST_F(AgentActorTest, AQueuedMessageSurvivesARestartAndIsDeliveredOnce) {
+  observe("waiting_input", "Which database?");
+  auto r = send("alpha/pm", "alpha/dev-1", "use postgres");
+  EXPECT_TRUE(r.queued);
+  restart();
+  EXPECT_EQ(info("alpha/dev-1").state, "waiting_input");
+  EXPECT_EQ(info("alpha/dev-1").queued,
+            (std::vector<std::string>{r.message_id}));
+  observe("idle");
+  restart();
+  EXPECT_EQ(terminal_.typed,
+            (std::vector<std::string>{"alpha/dev-1: use postgres"}));
+  auto k = log_.kinds();
+  EXPECT_EQ(std::count(k.begin(), k.end(), "message.delivered"),
+            3);  // +2 briefings
+}
+
+TEST_F(AgentActorTest, AStuckAgentGoesToItsPMThenTheOrchestrator) {
+  observe("waiting_approval", "Bash: terraform apply");
+  advance(9min);
+  EXPECT_TRUE(escalations().empty());
+  advance(1min);
+  EXPECT_EQ(escalations(), (std::vector<std::string>{"pm stuck"}));
+  ASSERT_EQ(terminal_.typed.size(), 1u);
+  EXPECT_EQ(terminal_.typed[0],
+            "alpha/pm: ESCALATION alpha/dev-1 (stuck): waiting_approval for "
+            "10m: Bash: terraform apply");
+  // The clock survives a restart: the next rung is still at 20 minutes.
+  restart();
+  advance(9min);
+  EXPECT_EQ(escalations().size(), 1u);
+  advance(1min);
+  EXPECT_EQ(escalations(),
+            (std::vector<std::string>{"pm stuck", "orchestrator stuck"}));
+  // The PM carried it to the orchestrator, as a message from the PM.
+  auto k = log_.kinds();
+  EXPECT_EQ(std::vector<std::string>(k.end() - 2, k.end()),
+            (std::vector<std::string>{"message.sent", "message.delivered"}));
+  advance(60min);
+  EXPECT_EQ(escalations().size(), 2u);  // nothing above the orchestrator
+}
+
+TEST_F(AgentActorTest, ABlockedStatusStartsTheClock) {
+  EXPECT_EQ(send("alpha/dev-1", "alpha/pm",
+                 "STATUS alpha/dev-1\nCompleted: schema\nBlocked: no DB "
+                 "credentials\nETA: ?")
+                .error,
+            "");
+  EXPECT_EQ(info("alpha/dev-1").blocked, "no DB credentials");
+  advance(10min);
+  EXPECT_EQ(escalations(), (std::vector<std::string>{"pm stuck"}));
+  // Unblocked before the next rung: nothing more.
+  send("alpha/dev-1", "alpha/pm", "STATUS alpha/dev-1\nBlocked: none");
+  advance(20min);
+  EXPECT_EQ(escalations().size(), 1u);
+}
+
+TEST_F(AgentActorTest, MoreThanThreeExchangesOnATopicEscalate) {
+  for (int i = 0; i < 2; ++i) {
+    send("alpha/pm", "alpha/dev-1", "Re: flaky login test\nstill failing?");
+    send("alpha/dev-1", "alpha/pm", "Re: flaky login test\nyes");
+  }
+  // PM and engineer going round in circles: past the PM, to the orchestrator.
+  EXPECT_EQ(escalations(),
+            (std::vector<std::string>{"orchestrator exchanges"}));
+  // STATUS and ACK are routine and never count.
+  for (int i = 0; i < 5; ++i) send("alpha/dev-1", "alpha/pm", "ACK");
+  EXPECT_EQ(escalations().size(), 1u);
+  // Counts come back from the log after a restart.
+  restart();
+  send("alpha/pm", "alpha/dev-1", "re: flaky login test");
+  EXPECT_EQ(escalations().size(), 1u);  // only once per topic
+}
+
+TEST(Topic, OfAMessage) {
+  EXPECT_EQ(topic_of("Re: Flaky  login test\nstill?"), "flaky login test");
+  EXPECT_EQ(topic_of("flaky login test"), "flaky login test");
+  EXPECT_EQ(topic_of("TASK T-3: ship\nPriority: HIGH"), "task T-3");
+  EXPECT_EQ(topic_of("STATUS alpha/dev-1\nBlocked: none"), "");
+  EXPECT_EQ(topic_of("ACK T-3"), "");
+  EXPECT_EQ(topic_of(""), "");
+}
+
+}  // namespace
+}  // namespace tmo::actors
