@@ -23,11 +23,14 @@ configure: deps $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build $(BUILD_DIR)
 
-# The main demo: a scripted team session on the embedded RocksDB log, then
-# the event stream. Each run adds a session to $(DEMO_DIR).
+# The main demo: a daemon with a medium team of simulated agents working for
+# about 20 seconds on the embedded RocksDB log, tmo status, then the event
+# stream. Each run starts from a fresh $(DEMO_DIR) (a stale daemon of an
+# interrupted run is stopped first).
 run: build
+	-@$(TMO) down --data-dir $(DEMO_DIR) >/dev/null 2>&1
+	rm -rf $(DEMO_DIR)
 	$(TMO) demo --data-dir $(DEMO_DIR)
-	$(TMO) events tail -n 25 --data-dir $(DEMO_DIR)
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(CTEST_JOBS)

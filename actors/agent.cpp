@@ -348,6 +348,20 @@ agent_actor::behavior_type agent(
         }
         std::vector<events::draft> v;
         v.push_back(std::move(sent));
+        if (parsed.kind == "task") {
+          // A TASK assigns work: recorded with the message, same write.
+          events::draft d(my_stream(self), req.from, now);
+          d.correlation(req.id);
+          auto t = d.payload().initTaskAssigned();
+          t.setTaskId(text(parsed.field("task_id")));
+          t.setTitle(text(parsed.field("title")));
+          auto who = parsed.field("assigned_to");
+          t.setAssignedTo(text(who.empty() ? a.self.str() : who));
+          t.setObjective(text(parsed.field("objective")));
+          t.setSuccessCriteria(text(parsed.field("success_criteria")));
+          t.setPriority(text(parsed.field("priority")));
+          v.push_back(std::move(d));
+        }
         auto rp = self->make_response_promise<send_reply>();
         auto id = req.id;
         append_then(
@@ -447,6 +461,7 @@ agent_actor::behavior_type agent(
         i.name = a.self.str();
         i.role = a.role;
         i.profile = a.profile;
+        i.project_dir = a.project_dir;
         i.state = a.state;
         i.state_since_ns = a.state_since_ns;
         i.last_activity_ns = a.last_activity_ns;

@@ -81,6 +81,11 @@ void fold_replay(orchestrator_state& st, events::Event::Reader ev) {
     st.last_message =
         std::max(st.last_message, message_number(str(m.getMessageId())));
     st.exchanges.count(str(m.getFrom()), str(m.getTo()), str(m.getText()));
+    if (str(m.getTemplate()) == "task")
+      for (auto f : m.getFields())
+        if (str(f.getName()) == "task_id")
+          st.tasks[str(m.getTo()) + "|" + str(f.getValue())] =
+              str(m.getMessageId());
   } else if (p.which() == P::MESSAGE_REFUSED) {
     st.last_message =
         std::max(st.last_message,
@@ -169,6 +174,41 @@ void escalate_exchanges(self_ptr self, log_port* log, clock_port* clock,
                   self->send(it->second, escalate_atom_v, who, level,
                              std::string{"exchanges"}, detail);
               });
+}
+
+// What a message says beyond itself: an ACK is recorded as message.acked of
+// the message it names (by id, or by the task id of a TASK sent to the
+// acker); a TASK is remembered for that.
+void record_template(self_ptr self, log_port* log, clock_port* clock,
+                     const address& from, const address& to,
+                     const std::string& id, const std::string& body) {
+  auto parsed = parse_template(body);
+  std::vector<events::draft> out;
+  if (parsed.kind == "task") {
+    // The recipient's agent records task.assigned with the message.
+    self->state.tasks[to.str() + "|" + parsed.field("task_id")] = id;
+  } else if (parsed.kind == "ack" && !from.is_orchestrator()) {
+    auto ref = parsed.field("ref");
+    ref = ref.substr(0, ref.find(' '));
+    std::string acked;
+    if (message_number(ref) != 0) {
+      acked = ref;
+    } else if (auto it = self->state.tasks.find(from.str() + "|" + ref);
+               it != self->state.tasks.end()) {
+      acked = it->second;
+    }
+    if (acked.empty()) return;
+    events::draft d(agent_stream(from.team, from.member), from.str(),
+                    clock->now_ns());
+    d.correlation(acked);
+    auto a = d.payload().initMessageAcked();
+    a.setMessageId(text(acked));
+    a.setBy(text(from.str()));
+    out.push_back(std::move(d));
+  }
+  if (!out.empty())
+    append_then(self, log, std::move(out), {},
+                [](uint64_t, uint64_t, const std::string&) {});
 }
 
 // A message to the orchestrator reaches it when it is recorded.
@@ -315,6 +355,7 @@ orchestrator_actor::behavior_type orchestrator(
         if (st.exchanges.count(from->str(), to->str(), msg.text) ==
             max_exchanges + 1)
           escalate_exchanges(self, log, clock, *from, *to, id, msg.text);
+        record_template(self, log, clock, *from, *to, id, msg.text);
         if (to->is_orchestrator()) {
           auto rp = self->make_response_promise<send_reply>();
           record_for_orchestrator(self, log, clock, *from, id, msg.text, rp);

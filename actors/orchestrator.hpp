@@ -49,6 +49,8 @@ struct orchestrator_state {
   // Agents folded from the log, handed to their PM actor when it starts.
   std::map<std::string, agent_state> staged;
   exchange_counts exchanges;
+  // TASK messages by "recipient|task id", so an ACK of the task id acks it.
+  std::map<std::string, std::string> tasks;
   std::map<uint64_t, append_done> appends;
   uint64_t next_op = 1;
   uint64_t last_message = 0;  // the highest m-N in the log or handed out

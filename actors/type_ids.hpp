@@ -95,13 +95,14 @@ struct agent_info {
   std::string blocked;
   std::vector<std::string> queued;  // ids of messages not yet delivered
   std::string waiting_on;           // the dialog or approval shown, if any
+  std::string project_dir;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
   return f(caf::meta::type_name("agent_info"), x.name, x.role, x.profile,
            x.state, x.state_since_ns, x.last_activity_ns, x.blocked, x.queued,
-           x.waiting_on);
+           x.waiting_on, x.project_dir);
 }
 
 // `tmo schedule add`: a check-in for `target` at `due_ns`, then every
@@ -196,4 +197,6 @@ CAF_ADD_ATOM(tmo, tmo::actors, retry_atom, "retry")
 CAF_ADD_ATOM(tmo, tmo::actors, tick_atom, "tick")
 CAF_ADD_ATOM(tmo, tmo::actors, escalate_atom, "escalate")
 CAF_ADD_ATOM(tmo, tmo::actors, list_agents_atom, "lsagents")
+CAF_ADD_ATOM(tmo, tmo::actors, sim_msg_atom, "simmsg")
+CAF_ADD_ATOM(tmo, tmo::actors, sim_step_atom, "simstep")
 CAF_END_TYPE_ID_BLOCK(tmo)

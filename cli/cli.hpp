@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "events/status.hpp"
 
 namespace tmo::cli {
@@ -30,6 +32,9 @@ struct context {
 // "a,b,,c" -> {"a", "b", "c"}: the K[,K...] lists of flags.
 std::vector<std::string> split_list(std::string_view text);
 
+// "90s", "15m", "2h", "1d" -> nanoseconds; or an error naming `flag`.
+result<int64_t> parse_duration(const std::string& s, const std::string& flag);
+
 // Adds --data-dir to a verb.
 void add_data_dir(CLI::App* verb, context& ctx);
 
@@ -45,6 +50,11 @@ bool flush_out();
 // Wall clock, in nanoseconds since the epoch. Only the CLI, which wires the
 // program together, reads it; everything below takes time as an argument.
 int64_t now_ns();
+
+// "12s ago", "5m ago", "3h ago"; "-" for no time.
+std::string ago(int64_t then_ns, int64_t now_ns);
+// The aligned table of agents (as the daemon's agent.list gives them).
+std::string agents_table(const nlohmann::json& agents, int64_t now_ns);
 
 void register_events(CLI::App& app, context& ctx);
 void register_demo(CLI::App& app, context& ctx);

@@ -1,16 +1,29 @@
-// tmo demo: a short scripted session written through the real store, then
-// shown with `tmo events cat`. Until the actor system lands, the session is a
-// fixed script: an orchestrator starts a medium team, briefs it, hands out a
-// task, and the agents deliver, work, report and check in. Every event is
-// appended with the stream versions it expects, so re-running the demo adds
-// a new team instead of corrupting the first one.
+// tmo demo: the system at work. It starts a daemon on a fresh data dir with
+// a medium team of simulated agents on an example project, hands the PM two
+// tasks and an engineer a check-in, shows the team working for about 20
+// seconds, then `tmo status`, stops the daemon, and ends with the event
+// stream.
+//
+// tmo demo --scripted writes a short fixed session straight into the log,
+// without a daemon, in a fraction of a second: for trying the events CLI,
+// and for tests that need a log. Every event goes through the real store
+// with the stream versions it expects, so running it again adds a new team
+// (demo-2, ...) instead of corrupting the first one.
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/cli.hpp"
+#include "cli/daemon.hpp"
 #include "store/event_log.hpp"
 
 namespace tmo::cli {
@@ -46,7 +59,7 @@ class session {
   std::string correlation_;
 };
 
-int run_demo(const context& ctx, bool quiet) {
+int run_scripted(const context& ctx, bool quiet) {
   auto log = store::event_log::open(ctx.data_dir);
   if (!log) return fail(log.error());
   auto& l = **log;
@@ -217,20 +230,183 @@ int run_demo(const context& ctx, bool quiet) {
   return exit_ok;
 }
 
+struct live_options {
+  int seconds = 20;
+  double speed = 1;
+  uint64_t seed = 1;
+};
+
+// The example project the team works on.
+void write_example_project(const std::string& dir) {
+  std::filesystem::create_directories(dir + "/src");
+  std::ofstream(dir + "/README.md")
+      << "# shop\n\nA small web shop: the project of tmo's demo team.\n";
+  std::ofstream(dir + "/src/app.py")
+      << "from http.server import BaseHTTPRequestHandler, HTTPServer\n\n\n"
+         "class Shop(BaseHTTPRequestHandler):\n"
+         "    def do_GET(self):\n"
+         "        self.send_response(404)\n"
+         "        self.end_headers()\n\n\n"
+         "if __name__ == \"__main__\":\n"
+         "    HTTPServer((\"127.0.0.1\", 8080), Shop).serve_forever()\n";
+}
+
+// Runs `tmo ARGS...` (this binary) and waits for it; no shell.
+int run_self(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  static std::string self = "/proc/self/exe";
+  argv.push_back(self.data());
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::fflush(stdout);
+  pid_t pid;
+  if (posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(),
+                  environ) != 0)
+    return exit_failed;
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : exit_failed;
+}
+
+int run_live(const context& ctx, const live_options& o) {
+  const std::string& dir = ctx.data_dir;
+  if (std::filesystem::exists(dir + "/events"))
+    return fail(dir +
+                " already holds a log: tmo demo starts from an empty "
+                "data dir (remove it, or give another --data-dir)");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string project =
+      std::filesystem::absolute(dir + "/project").lexically_normal().string();
+  write_example_project(project);
+
+  daemon_options d;
+  d.seed = o.seed;
+  d.sim_speed = o.speed;
+  if (int rc = start_background(dir, d); rc != exit_ok) return rc;
+  // From here on the daemon runs: stop it whatever happens.
+  auto call = [&](const nlohmann::json& req) -> result<nlohmann::json> {
+    return call_daemon(dir, req);
+  };
+  auto give_up = [&](const status& s) {
+    int rc = fail(s);
+    stop_daemon(dir);
+    return rc;
+  };
+
+  auto team = call({{"verb", "team.create"},
+                    {"name", "shop"},
+                    {"project", project},
+                    {"size", "medium"}});
+  if (!team) return give_up(team.error());
+  write_out("team shop created in " + project + ": " +
+            (*team)["members"].dump() + ", each briefed\n");
+  auto task = [&](const std::string& id, const std::string& title,
+                  const std::string& objective) -> status {
+    auto r = call({{"verb", "send"},
+                   {"to", "shop/pm"},
+                   {"text", "TASK " + id + ": " + title + "\nObjective: " +
+                                objective + "\nPriority: HIGH"}});
+    if (!r) return r.error();
+    write_out("orchestrator -> shop/pm: TASK " + id + " (" +
+              (*r)["message_id"].get<std::string>() + ", delivered)\n");
+    return status::ok();
+  };
+  if (auto s = task("T-1", "Add a health endpoint",
+                    "GET /health answers 200 with the version");
+      !s)
+    return give_up(s);
+  auto checkin = call({{"verb", "schedule.add"},
+                       {"target", "shop/dev-1"},
+                       {"due_ns", now_ns() + o.seconds * 1'000'000'000LL / 2},
+                       {"every_ns", 0},
+                       {"note", "post a STATUS on the health endpoint"},
+                       {"by", "cli"}});
+  if (!checkin) return give_up(checkin.error());
+  write_out("check-in " + (*checkin)["id"].get<std::string>() +
+            " for shop/dev-1 in " + std::to_string(o.seconds / 2) + "s\n\n");
+
+  auto start = std::chrono::steady_clock::now();
+  // More work as the run goes on: a task at a third and two thirds.
+  std::vector<std::vector<std::string>> later = {
+      {"T-2", "Add an orders page", "GET /orders lists the last 20 orders"},
+      {"T-3", "Rate-limit the API", "more than 10 requests/s get a 429"}};
+  size_t sent_later = 0;
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    auto t = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::steady_clock::now() - start)
+                 .count();
+    auto agents = call({{"verb", "status"}});
+    if (!agents) return give_up(agents.error());
+    std::map<std::string, int> states;
+    int blocked = 0, queued = 0;
+    for (auto& a : (*agents)["agents"]) {
+      ++states[a.value("state", "")];
+      if (a.contains("blocked")) ++blocked;
+      queued += static_cast<int>(a["queued"].size());
+    }
+    std::string line = "  " + std::to_string(t) + "s  events " +
+                       std::to_string((*agents).value("head_seq", 0));
+    for (auto& [state, n] : states)
+      line += "  " + state + " " + std::to_string(n);
+    line += "  blocked " + std::to_string(blocked) + "  queued " +
+            std::to_string(queued) + "\n";
+    write_out(line);
+    if (sent_later < later.size() &&
+        t >= static_cast<int64_t>(sent_later + 1) * o.seconds / 3) {
+      auto& l = later[sent_later++];
+      if (auto s = task(l[0], l[1], l[2]); !s) return give_up(s);
+    }
+    if (t >= o.seconds) break;
+  }
+  write_out("\n");
+  if (int rc = print_status(dir, "table"); rc != exit_ok) {
+    stop_daemon(dir);
+    return rc;
+  }
+  write_out("\n");
+  if (int rc = stop_daemon(dir); rc != exit_ok) return rc;
+  write_out("\nthe event stream (tmo events tail -n 20 --data-dir " + dir +
+            "):\n");
+  flush_out();
+  return run_self({"events", "tail", "-n", "20", "--data-dir", dir});
+}
+
 }  // namespace
 
 void register_demo(CLI::App& app, context& ctx) {
   auto quiet = std::make_shared<bool>(false);
+  auto scripted = std::make_shared<bool>(false);
+  auto live = std::make_shared<live_options>();
   auto* demo = app.add_subcommand(
-      "demo", "Run a short scripted team session and record it in the log");
+      "demo", "Watch a simulated team at work for about 20 seconds");
   demo->footer(
-      "Example:\n"
-      "  tmo demo --data-dir /tmp/tmo-demo && tmo events cat --data-dir "
-      "/tmp/tmo-demo");
-  demo->add_flag("-q,--quiet", *quiet, "print nothing");
+      "Examples:\n"
+      "  tmo demo --data-dir /tmp/tmo-demo      a daemon, a medium team, two "
+      "tasks;\n"
+      "                                         then tmo status and the "
+      "events\n"
+      "  tmo demo --scripted --data-dir /tmp/x  a fixed session written "
+      "straight\n"
+      "                                         into the log, no daemon "
+      "(instant)");
+  demo->add_option("--seconds", live->seconds, "how long the team works")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 3600));
+  demo->add_option("--speed", live->speed, "how fast the simulated agents work")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  demo->add_option("--seed", live->seed, "seed of the simulated agents")
+      ->capture_default_str();
+  demo->add_flag("--scripted", *scripted,
+                 "write a fixed session into the log without a daemon");
+  demo->add_flag("-q,--quiet", *quiet, "with --scripted: print nothing");
   add_data_dir(demo, ctx);
-  demo->callback([&ctx, quiet] {
-    ctx.run = [&ctx, quiet] { return run_demo(ctx, *quiet); };
+  demo->callback([&ctx, quiet, scripted, live] {
+    ctx.run = [&ctx, quiet, scripted, live] {
+      return *scripted ? run_scripted(ctx, *quiet) : run_live(ctx, *live);
+    };
   });
 }
 

@@ -46,30 +46,17 @@ int run_agents(const context& ctx, const std::string& output) {
     std::fprintf(stderr, "tmo: -o %s: use table or json\n", output.c_str());
     return exit_usage;
   }
-  auto r = call_daemon(ctx.data_dir, {{"verb", "team.list"}});
+  auto r = call_daemon(ctx.data_dir, {{"verb", "agent.list"}});
   if (!r) return fail(r.error());
-  nlohmann::json agents = nlohmann::json::array();
-  for (auto& t : (*r)["teams"])
-    for (auto& m : t["members"])
-      agents.push_back(
-          {{"agent", t.value("name", "") + "/" + m.value("name", "")},
-           {"role", m.value("role", "")},
-           {"profile", t.value("profile", "")},
-           {"project_dir", t.value("project_dir", "")}});
   if (output == "json") {
-    write_out(agents.dump(2) + "\n");
+    write_out((*r)["agents"].dump(2) + "\n");
     return exit_ok;
   }
-  std::string out = "AGENT                 ROLE        PROFILE  PROJECT\n";
-  for (auto& a : agents) {
-    char line[512];
-    std::snprintf(line, sizeof line, "%-21s %-11s %-8s %s\n",
-                  a.value("agent", "").c_str(), a.value("role", "").c_str(),
-                  a.value("profile", "").c_str(),
-                  a.value("project_dir", "").c_str());
-    out += line;
+  if ((*r)["agents"].empty()) {
+    write_out("no agents yet: create a team with tmo team create\n");
+    return exit_ok;
   }
-  write_out(out);
+  write_out(agents_table((*r)["agents"], now_ns()));
   return exit_ok;
 }
 

@@ -16,10 +16,8 @@
 
 namespace tmo::cli {
 
-namespace {
-
 // Forks the daemon into the background; returns once it answers.
-int start_background(const std::string& dir) {
+int start_background(const std::string& dir, const daemon_options& opts) {
   std::error_code ec;
   auto parent = std::filesystem::path(dir).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -39,7 +37,7 @@ int start_background(const std::string& dir) {
     }
     ::close_range(3, ~0U,
                   0);  // nothing of the caller's: its pipes must see EOF
-    std::_Exit(run_daemon(dir));
+    std::_Exit(run_daemon(dir, opts));
   }
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < until) {
@@ -68,7 +66,9 @@ int start_background(const std::string& dir) {
   return fail("the daemon did not answer within 15 s; see " + log_path);
 }
 
-int run_down(const context& ctx) {
+int stop_daemon(const std::string& dir) {
+  context ctx;
+  ctx.data_dir = dir;
   auto ping = call_daemon(ctx.data_dir, {{"verb", "ping"}});
   if (!ping) return fail(ping.error());
   auto pid = static_cast<pid_t>(ping->value("pid", 0));
@@ -97,7 +97,9 @@ int run_down(const context& ctx) {
   return exit_ok;
 }
 
-int run_status(const context& ctx, const std::string& output) {
+int print_status(const std::string& dir, const std::string& output) {
+  context ctx;
+  ctx.data_dir = dir;
   if (output != "table" && output != "json") {
     std::fprintf(stderr, "tmo: -o %s: use table or json\n", output.c_str());
     return exit_usage;
@@ -120,23 +122,44 @@ int run_status(const context& ctx, const std::string& output) {
   }
   auto& teams = (*r)["teams"];
   if (teams.empty()) out += "no teams yet: create one with tmo team create\n";
+  auto now = now_ns();
+  std::string approvals, undelivered;
+  int n_approvals = 0, n_undelivered = 0;
   for (auto& t : teams) {
-    out += "\nteam " + t.value("name", "") + "  " + t.value("project_dir", "") +
-           "  (" + t.value("profile", "") + ")\n";
-    for (auto& m : t["members"])
-      out += "  " + m.value("name", "") +
-             std::string(12 - std::min<size_t>(11, m.value("name", "").size()),
-                         ' ') +
-             m.value("role", "") + "\n";
+    auto name = t.value("name", "");
+    out += "\nteam " + name + "  " + t.value("project_dir", "") + "  (" +
+           t.value("profile", "") + ")\n";
+    nlohmann::json mine = nlohmann::json::array();
+    for (auto& a : (*r)["agents"]) {
+      if (a.value("name", "").rfind(name + "/", 0) != 0) continue;
+      mine.push_back(a);
+      if (a.value("state", "") == "waiting_approval") {
+        ++n_approvals;
+        approvals += "  " + a.value("name", "") + ": " +
+                     a.value("waiting_on", "") + "\n";
+      }
+      for (auto& q : a["queued"]) {
+        ++n_undelivered;
+        undelivered +=
+            "  " + q.get<std::string>() + " to " + a.value("name", "") + "\n";
+      }
+    }
+    out += agents_table(mine, now);
+  }
+  if (!teams.empty()) {
+    out += "\npending approvals: " + std::to_string(n_approvals) + "\n" +
+           approvals;
+    out += "undelivered messages: " + std::to_string(n_undelivered) + "\n" +
+           undelivered;
   }
   write_out(out);
   return exit_ok;
 }
 
-}  // namespace
-
 void register_up(CLI::App& app, context& ctx) {
   auto fg = std::make_shared<bool>(false);
+  auto opts = std::make_shared<daemon_options>();
+  auto stuck = std::make_shared<std::string>("10m");
   auto* up =
       app.add_subcommand("up", "Start tmo (the actor system) for a data dir");
   up->footer(
@@ -146,17 +169,36 @@ void register_up(CLI::App& app, context& ctx) {
       "  tmo up --foreground         in this terminal, until Ctrl-C or tmo "
       "down");
   up->add_flag("--foreground", *fg, "stay in the foreground");
+  up->add_option("--seed", opts->seed,
+                 "seed of the simulated agents: a run can be repeated")
+      ->capture_default_str();
+  up->add_option("--sim-speed", opts->sim_speed,
+                 "how fast simulated agents work (2 = twice as fast)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  up->add_option("--stuck-after", *stuck,
+                 "escalate an agent blocked or waiting this long (to its PM; "
+                 "twice as long: to the orchestrator)")
+      ->capture_default_str();
   add_data_dir(up, ctx);
-  up->callback([&ctx, fg] {
-    ctx.run = [&ctx, fg] {
-      return *fg ? run_daemon(ctx.data_dir) : start_background(ctx.data_dir);
+  up->callback([&ctx, fg, opts, stuck] {
+    ctx.run = [&ctx, fg, opts, stuck] {
+      auto d = parse_duration(*stuck, "--stuck-after");
+      if (!d) {
+        std::fprintf(stderr, "tmo: %s\n", d.error().message().c_str());
+        return exit_usage;
+      }
+      opts->stuck_after_ns = *d;
+      return *fg ? run_daemon(ctx.data_dir, *opts)
+                 : start_background(ctx.data_dir, *opts);
     };
   });
 
   auto* down =
       app.add_subcommand("down", "Stop tmo cleanly: in-flight appends finish");
   add_data_dir(down, ctx);
-  down->callback([&ctx] { ctx.run = [&ctx] { return run_down(ctx); }; });
+  down->callback(
+      [&ctx] { ctx.run = [&ctx] { return stop_daemon(ctx.data_dir); }; });
 
   auto output = std::make_shared<std::string>("table");
   auto* st =
@@ -165,7 +207,7 @@ void register_up(CLI::App& app, context& ctx) {
       ->capture_default_str();
   add_data_dir(st, ctx);
   st->callback([&ctx, output] {
-    ctx.run = [&ctx, output] { return run_status(ctx, *output); };
+    ctx.run = [&ctx, output] { return print_status(ctx.data_dir, *output); };
   });
 }
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <mutex>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -14,7 +15,7 @@
 #include "actors/orchestrator.hpp"
 #include "actors/scheduler.hpp"
 #include "adapters/control_socket.hpp"
-#include "adapters/sim_terminal.hpp"
+#include "adapters/sim_agents.hpp"
 #include "cli/cli.hpp"
 #include "store/event_log.hpp"
 
@@ -22,8 +23,8 @@ namespace tmo::cli {
 
 namespace {
 
-std::atomic<bool> stop_daemon{false};
-void on_signal(int) { stop_daemon = true; }
+std::atomic<bool> stopping{false};
+void on_signal(int) { stopping = true; }
 
 class system_clock final : public actors::clock_port {
  public:
@@ -78,6 +79,16 @@ nlohmann::json or_error(const Reply& r, nlohmann::json ok) {
   return r.error.empty() ? ok : error_reply(r.error);
 }
 
+// A reply handler that lists the items of a reply under `key`.
+template <class ToJson>
+auto list_as(const char* key, ToJson item) {
+  return [key, item](auto& all) {
+    nlohmann::json list = nlohmann::json::array();
+    for (auto& x : all) list.push_back(item(x));
+    return nlohmann::json{{"ok", true}, {key, list}};
+  };
+}
+
 // Asks an actor from the socket's thread, blocking (this thread is not an
 // actor's), and turns the reply into the JSON answer.
 template <class Reply, class Handle, class ToJson, class... Ts>
@@ -90,9 +101,26 @@ nlohmann::json ask(caf::scoped_actor& self, caf::actor_system& sys,
   return out;
 }
 
+nlohmann::json agent_json(const actors::agent_info& a) {
+  nlohmann::json j = {
+      {"name", a.name},
+      {"role", a.role},
+      {"profile", a.profile},
+      {"state", a.state},
+      {"since", events::format_time(a.state_since_ns)},
+      {"since_ns", a.state_since_ns},
+      {"last_activity", events::format_time(a.last_activity_ns)},
+      {"last_activity_ns", a.last_activity_ns},
+      {"queued", a.queued},
+      {"project_dir", a.project_dir}};
+  if (!a.blocked.empty()) j["blocked"] = a.blocked;
+  if (!a.waiting_on.empty()) j["waiting_on"] = a.waiting_on;
+  return j;
+}
+
 }  // namespace
 
-int run_daemon(const std::string& dir) {
+int run_daemon(const std::string& dir, const daemon_options& opts) {
   auto log = store::event_log::open(dir);
   if (!log) {
     if (log.error().code() == status::code::busy)
@@ -109,9 +137,42 @@ int run_daemon(const std::string& dir) {
     caf::actor_system sys{cfg};
     actors::store_log_port port(**log);
     system_clock clock;
-    adapters::sim_terminal terminal;  // every profile is simulated until [tmux]
-    auto orch = sys.spawn(actors::orchestrator, &port, &clock, &terminal,
-                          actors::agent_config{});
+    // Every profile is simulated until [tmux]. What the simulated agents
+    // see and write goes to the orchestrator, as a pane's would.
+    // Set once the orchestrator exists; a restarted agent may be typed to
+    // (and answer) while it is still starting.
+    struct router_slot {
+      std::mutex mu;
+      actors::orchestrator_actor to;
+      actors::orchestrator_actor get() {
+        std::lock_guard lock(mu);
+        return to;
+      }
+    };
+    auto router = std::make_shared<router_slot>();
+    adapters::sim_options sim;
+    sim.seed = opts.seed;
+    sim.time_scale = opts.sim_speed > 0 ? 1.0 / opts.sim_speed : 1.0;
+    adapters::sim_fleet terminal(
+        sys, sim,
+        [router](const std::string& agent, const std::string& state,
+                 const std::string& detail) {
+          caf::anon_send(router->get(), actors::observe_atom_v, agent, state,
+                         detail);
+        },
+        [router](const std::string& from, const std::string& to,
+                 const std::string& text) {
+          caf::anon_send(router->get(), actors::send_atom_v,
+                         actors::send_message{from, to, text, false, ""});
+        });
+    actors::agent_config agents;
+    agents.stuck_after_ns = opts.stuck_after_ns;
+    auto orch =
+        sys.spawn(actors::orchestrator, &port, &clock, &terminal, agents);
+    {
+      std::lock_guard lock(router->mu);
+      router->to = orch;
+    }
     auto sched = sys.spawn(actors::scheduler, &port, &clock, orch);
 
     auto handler = [&](const nlohmann::json& req) -> nlohmann::json {
@@ -119,7 +180,7 @@ int run_daemon(const std::string& dir) {
       caf::scoped_actor self{sys};
       if (verb == "ping") return {{"ok", true}, {"pid", ::getpid()}};
       if (verb == "down") {
-        stop_daemon = true;
+        stopping = true;
         return {{"ok", true}};
       }
       if (verb == "team.create") {
@@ -184,21 +245,15 @@ int run_daemon(const std::string& dir) {
             actors::cancel_atom_v, req.value("id", std::string{}));
       if (verb == "schedule.list")
         return ask<std::vector<actors::checkin_info>>(
-            self, sys, sched,
-            [](auto& all) {
-              nlohmann::json list = nlohmann::json::array();
-              for (auto& c : all) list.push_back(checkin_json(c));
-              return nlohmann::json{{"ok", true}, {"checkins", list}};
-            },
+            self, sys, sched, list_as("checkins", checkin_json),
             actors::list_checkins_atom_v);
+      if (verb == "agent.list")
+        return ask<std::vector<actors::agent_info>>(
+            self, sys, orch, list_as("agents", agent_json),
+            actors::list_agents_atom_v);
       if (verb == "team.list" || verb == "status") {
         auto out = ask<std::vector<actors::team_summary>>(
-            self, sys, orch,
-            [](auto& teams) {
-              nlohmann::json list = nlohmann::json::array();
-              for (auto& t : teams) list.push_back(summary_json(t));
-              return nlohmann::json{{"ok", true}, {"teams", list}};
-            },
+            self, sys, orch, list_as("teams", summary_json),
             actors::list_teams_atom_v);
         if (verb == "team.list" || !out.value("ok", false)) return out;
         out["data_dir"] = dir;
@@ -213,6 +268,11 @@ int run_daemon(const std::string& dir) {
             },
             actors::list_checkins_atom_v);
         if (!checkins.value("ok", false)) return checkins;
+        auto agents = ask<std::vector<actors::agent_info>>(
+            self, sys, orch, list_as("agents", agent_json),
+            actors::list_agents_atom_v);
+        if (!agents.value("ok", false)) return agents;
+        out["agents"] = agents["agents"];
         out["pending_checkins"] = checkins["pending"];
         if (checkins.contains("next")) out["next_checkin"] = checkins["next"];
         return out;
@@ -232,10 +292,11 @@ int run_daemon(const std::string& dir) {
       ::sigaction(SIGTERM, &sa, nullptr);
       std::fprintf(stderr, "tmo: running for %s (pid %d)\n", dir.c_str(),
                    ::getpid());
-      while (!stop_daemon)
+      while (!stopping)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       (*server)->stop();  // no new commands; the one in hand has finished
     }
+    terminal.stop();
     caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(orch, caf::exit_reason::user_shutdown);
   }  // the actor system waits for its actors here

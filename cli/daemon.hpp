@@ -9,9 +9,25 @@
 
 namespace tmo::cli {
 
+struct daemon_options {
+  uint64_t seed = 1;       // of the simulated agents
+  double sim_speed = 1.0;  // 2.0: simulated agents work twice as fast
+  int64_t stuck_after_ns = 600'000'000'000;  // blocked or waiting: escalate
+};
+
 // Runs the actor system for `data_dir` until `tmo down`, SIGINT or SIGTERM.
 // Returns the exit status.
-int run_daemon(const std::string& data_dir);
+int run_daemon(const std::string& data_dir, const daemon_options& opts = {});
+
+// Starts the daemon in the background (its output goes to DIR/daemon.log)
+// and returns once it answers; `tmo up`.
+int start_background(const std::string& data_dir, const daemon_options& opts);
+
+// Asks the daemon to stop and waits until its process is gone; `tmo down`.
+int stop_daemon(const std::string& data_dir);
+
+// Prints `tmo status` (output: table or json).
+int print_status(const std::string& data_dir, const std::string& output);
 
 // Sends a request to the daemon of `data_dir`. Without one: "tmo is not
 // running for DIR: start it with `tmo up`". A reply {"ok":false,...}

@@ -23,7 +23,7 @@ using test::run_tmo;
 
 TEST(CliTest, DemoWritesAVerifiableSessionShownByCat) {
   test::temp_dir d;
-  auto demo = run_tmo({"demo", "--data-dir", d.path()});
+  auto demo = run_tmo({"demo", "--scripted", "--data-dir", d.path()});
   ASSERT_EQ(demo.rc, 0) << demo.err;
   EXPECT_NE(demo.out.find("verifies"), std::string::npos) << demo.out;
 
@@ -65,7 +65,7 @@ TEST(CliTest, DemoWritesAVerifiableSessionShownByCat) {
       << verify.out;
 
   // Running the demo again adds a second team and keeps the first.
-  auto again = run_tmo({"demo", "-q", "--data-dir", d.path()});
+  auto again = run_tmo({"demo", "--scripted", "-q", "--data-dir", d.path()});
   ASSERT_EQ(again.rc, 0) << again.err;
   auto second = run_tmo({"events", "cat", "-o", "jsonl", "--stream",
                          "team/demo-2", "--data-dir", d.path()});
@@ -74,7 +74,8 @@ TEST(CliTest, DemoWritesAVerifiableSessionShownByCat) {
 
 TEST(CliTest, VerifyFailsNamingTheFirstBadSeq) {
   test::temp_dir d;
-  ASSERT_EQ(run_tmo({"demo", "-q", "--data-dir", d.path()}).rc, 0);
+  ASSERT_EQ(run_tmo({"demo", "--scripted", "-q", "--data-dir", d.path()}).rc,
+            0);
   {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     for (auto* n : {"default", "log", "streams", "meta", "projections"})
@@ -123,7 +124,8 @@ TEST(CliTest, BadUsageExitsTwoWithOneLine) {
 TEST(CliTest, ClosedPipeEndsQuietly) {
   test::temp_dir d;
   for (int i = 0; i < 30; ++i)
-    ASSERT_EQ(run_tmo({"demo", "-q", "--data-dir", d.path()}).rc, 0);
+    ASSERT_EQ(run_tmo({"demo", "--scripted", "-q", "--data-dir", d.path()}).rc,
+              0);
   auto r =
       run_tmo({"events", "cat", "-o", "jsonl", "--data-dir", d.path()}, 100);
   EXPECT_EQ(r.rc, 0) << r.err;

@@ -325,7 +325,9 @@ TEST_F(EventsCliTest, TableOnATerminalIsColouredAndFitsItsWidth) {
 
 TEST_F(EventsCliTest, TailFollowEndsWhenTheLogIsRemoved) {
   test::temp_dir other;
-  ASSERT_EQ(run_tmo({"demo", "-q", "--data-dir", other.sub("d")}).rc, 0);
+  ASSERT_EQ(
+      run_tmo({"demo", "--scripted", "-q", "--data-dir", other.sub("d")}).rc,
+      0);
   int err[2], out[2];
   ASSERT_EQ(::pipe(err), 0);
   ASSERT_EQ(::pipe(out), 0);

@@ -185,7 +185,8 @@ TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
                 "alpha/pm: TASK T-1: ship it\nPriority: HIGH"}));
   auto k = log_.kinds();
   EXPECT_EQ(std::vector<std::string>(k.begin() + before, k.end()),
-            (std::vector<std::string>{"message.sent", "message.delivered"}));
+            (std::vector<std::string>{"message.sent", "task.assigned",
+                                      "message.delivered"}));
   // The template was parsed into the event.
   auto sent = events::event::decode(before + 1, log_.values[before]);
   auto fields = sent->reader().getPayload().getMessageSent().getFields();

@@ -1,0 +1,50 @@
+// The agents table of `tmo status` and `tmo agent list`.
+#include <algorithm>
+
+#include "cli/cli.hpp"
+
+namespace tmo::cli {
+
+std::string ago(int64_t then_ns, int64_t now_ns) {
+  if (then_ns <= 0) return "-";
+  int64_t s = std::max<int64_t>(0, (now_ns - then_ns) / 1'000'000'000);
+  if (s < 120) return std::to_string(s) + "s ago";
+  if (s < 7200) return std::to_string(s / 60) + "m ago";
+  if (s < 172800) return std::to_string(s / 3600) + "h ago";
+  return std::to_string(s / 86400) + "d ago";
+}
+
+std::string agents_table(const nlohmann::json& agents, int64_t now) {
+  std::vector<std::vector<std::string>> rows = {
+      {"AGENT", "ROLE", "STATE", "SINCE", "ACTIVE", "QUEUED", "NOTE"}};
+  for (auto& a : agents) {
+    std::string queued;
+    for (auto& q : a["queued"])
+      queued += (queued.empty() ? "" : ",") + q.get<std::string>();
+    std::string note = a.value("waiting_on", "");
+    if (a.contains("blocked"))
+      note = "blocked: " + a.value("blocked", "") +
+             (note.empty() ? "" : "; " + note);
+    rows.push_back({a.value("name", ""), a.value("role", ""),
+                    a.value("state", ""),
+                    ago(a.value("since_ns", int64_t{0}), now),
+                    ago(a.value("last_activity_ns", int64_t{0}), now),
+                    queued.empty() ? "-" : queued, note});
+  }
+  std::vector<size_t> w(rows[0].size(), 0);
+  for (auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+  std::string out;
+  for (auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(w[i] - r[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace tmo::cli
