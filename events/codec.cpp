@@ -275,11 +275,22 @@ result<Event::Reader> decoder::decode(uint64_t seq, std::string_view bytes,
     base_ = words_.data();
   }
   try {
-    auto array = kj::arrayPtr(base_, n);
-    reader_.emplace(array);
-    if (reader_->getEnd() != array.end())
-      return bad("trailing bytes after the message");
-    auto root = reader_->getRoot<Event>();
+    // The segment table: segment count - 1, then each segment's words.
+    uint32_t table[2];
+    std::memcpy(table, base_, sizeof table);
+    Event::Reader root;
+    if (table[0] == 0 && table[1] == n - 1) {
+      flat_.reset();
+      single_.emplace(kj::arrayPtr(base_ + 1, n - 1));
+      root = single_->getRoot<Event>();
+    } else {
+      single_.reset();
+      auto array = kj::arrayPtr(base_, n);
+      flat_.emplace(array);
+      if (flat_->getEnd() != array.end())
+        return bad("trailing bytes after the message");
+      root = flat_->getRoot<Event>();
+    }
     if (root.getSeq() != seq)
       return bad("value says seq " + std::to_string(root.getSeq()));
     if (d == depth::deep) {
@@ -299,7 +310,8 @@ result<Event::Reader> decoder::decode(uint64_t seq, std::string_view bytes,
     root_ = root;
     return root;
   } catch (const kj::Exception& e) {
-    reader_.reset();
+    single_.reset();
+    flat_.reset();
     return bad(e.getDescription().cStr());
   }
 }
@@ -338,7 +350,7 @@ result<hash> decoder::check_chain(uint64_t seq, const hash& prev) const {
     return status::corruption("seq " + std::to_string(seq) + ": " +
                               std::string(why));
   };
-  if (!reader_) return bad("not decoded");
+  if (!single_ && !flat_) return bad("not decoded");
   try {
     auto stored = root_.getHash();
     if (stored.size() != hash_size) return bad("hash is not 32 bytes");

@@ -141,7 +141,23 @@ class decoder {
   std::vector<capnp::word> words_;  // the aligned copy, when one is needed
   const capnp::word* base_ = nullptr;
   size_t size_ = 0;
-  std::optional<capnp::FlatArrayMessageReader> reader_;
+  // The reader of a value framed as one segment filling the rest of the
+  // value (every value seal() makes): decode() checks that segment table
+  // itself, which is cheaper than FlatArrayMessageReader's parsing. Bounds
+  // and the traversal limit are checked by Cap'n Proto as usual, per value.
+  class segment_reader final : public capnp::MessageReader {
+   public:
+    explicit segment_reader(kj::ArrayPtr<const capnp::word> segment)
+        : capnp::MessageReader(capnp::ReaderOptions()), segment_(segment) {}
+    kj::ArrayPtr<const capnp::word> getSegment(uint id) override {
+      return id == 0 ? segment_ : nullptr;
+    }
+
+   private:
+    kj::ArrayPtr<const capnp::word> segment_;
+  };
+  std::optional<segment_reader> single_;
+  std::optional<capnp::FlatArrayMessageReader> flat_;  // any other framing
   Event::Reader root_;
 };
 
