@@ -38,6 +38,9 @@ void apply_agent(agent_state& s, events::Event::Reader ev) {
   s.last_activity_ns = std::max(s.last_activity_ns, now);
   switch (p.which()) {
     case P::AGENT_SPAWNED: {
+      // A new life: nothing of an earlier agent of the name carries over.
+      s = agent_state{};
+      s.last_activity_ns = now;
       auto a = p.getAgentSpawned();
       s.self = address{str(a.getTeam()), str(a.getName())};
       s.role = str(a.getRole());

@@ -407,6 +407,81 @@ orchestrator_actor::behavior_type orchestrator(
                     });
         return rp;
       },
+      [=](spawn_atom, spawn_agent cmd) -> caf::result<team_reply> {
+        auto& st = self->state;
+        auto it = st.teams.find(cmd.team);
+        team_state current = it == st.teams.end() ? team_state{} : it->second;
+        auto drafts =
+            decide_spawn(current, cmd, "orchestrator", clock->now_ns());
+        if (!drafts) return refused(drafts.error().message());
+        auto rp = self->make_response_promise<team_reply>();
+        auto name = cmd.name.empty() ? next_name(current, cmd.role) : cmd.name;
+        auto profile = cmd.profile.empty() ? current.profile : cmd.profile;
+        append_then(
+            self, log, std::move(*drafts), {},
+            [=](uint64_t first, uint64_t last,
+                const std::string& error) mutable {
+              if (!error.empty()) {
+                rp.deliver(refused(error));
+                return;
+              }
+              auto& st = self->state;
+              st.staged.erase(cmd.team + "/" + name);
+              auto pm = st.pms.find(cmd.team);
+              if (pm == st.pms.end()) {
+                rp.deliver(refused("team " + cmd.team + " has no PM actor"));
+                return;
+              }
+              self->send(pm->second, spawn_atom_v, name, cmd.role, profile,
+                         st.teams[cmd.team].project_dir, clock->now_ns());
+              team_reply done;
+              done.members = {name};
+              done.first_seq = first;
+              done.last_seq = last;
+              auto text_of = cmd.briefing.empty()
+                                 ? briefing(cmd.team, {name, cmd.role, profile},
+                                            st.teams[cmd.team].project_dir)
+                                 : cmd.briefing;
+              deliver_request req{next_id(self), "orchestrator", text_of,
+                                  "briefing"};
+              self->request(pm->second, caf::infinite, deliver_atom_v, name,
+                            req)
+                  .then([=](send_reply) mutable { rp.deliver(done); });
+            });
+        return rp;
+      },
+      [=](kill_atom, std::string agent_name) -> caf::result<team_reply> {
+        auto a = parse_address(agent_name);
+        if (!a || a->is_orchestrator())
+          return refused("agent \"" + agent_name +
+                         "\": use TEAM/AGENT, like alpha/dev-1");
+        auto& st = self->state;
+        auto it = st.teams.find(a->team);
+        team_state current = it == st.teams.end() ? team_state{} : it->second;
+        current.name = a->team;
+        auto drafts =
+            decide_kill(current, a->member, "orchestrator", clock->now_ns());
+        if (!drafts) return refused(drafts.error().message());
+        auto rp = self->make_response_promise<team_reply>();
+        auto who = *a;
+        append_then(self, log, std::move(*drafts), {},
+                    [=](uint64_t first, uint64_t last,
+                        const std::string& error) mutable {
+                      team_reply r;
+                      r.error = error;
+                      if (error.empty()) {
+                        r.members = {who.member};
+                        r.first_seq = first;
+                        r.last_seq = last;
+                        self->state.staged.erase(who.str());
+                        auto pm = self->state.pms.find(who.team);
+                        if (pm != self->state.pms.end())
+                          self->send(pm->second, kill_atom_v, who.member);
+                      }
+                      rp.deliver(std::move(r));
+                    });
+        return rp;
+      },
       [=](list_teams_atom) {
         std::vector<team_summary> out;
         for (auto& [name, t] : self->state.teams) {

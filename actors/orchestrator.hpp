@@ -28,6 +28,8 @@ namespace tmo::actors {
 using orchestrator_actor = caf::typed_actor<
     caf::replies_to<create_team_atom, create_team>::with<team_reply>,
     caf::replies_to<remove_team_atom, std::string>::with<team_reply>,
+    caf::replies_to<spawn_atom, spawn_agent>::with<team_reply>,
+    caf::replies_to<kill_atom, std::string>::with<team_reply>,
     caf::replies_to<list_teams_atom>::with<std::vector<team_summary>>,
     caf::replies_to<list_agents_atom>::with<std::vector<agent_info>>,
     caf::replies_to<send_atom, send_message>::with<send_reply>,

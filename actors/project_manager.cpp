@@ -60,6 +60,27 @@ pm_actor::behavior_type project_manager(
               });
         return rp;
       },
+      [=](spawn_atom, std::string member, std::string role, std::string profile,
+          std::string project_dir, int64_t at) {
+        agent_state a;
+        a.self = address{team, member};
+        a.role = std::move(role);
+        a.profile = std::move(profile);
+        a.project_dir = std::move(project_dir);
+        a.exists = true;
+        a.state_since_ns = at;
+        a.last_activity_ns = at;
+        auto h = self->template spawn<caf::linked>(agent, std::move(a), config,
+                                                   log, clock, terminal, sink);
+        self->state.agents[member] = h;
+      },
+      [=](kill_atom, std::string member) {
+        auto it = self->state.agents.find(member);
+        if (it == self->state.agents.end()) return;
+        self->unlink_from(it->second);
+        self->send_exit(it->second, caf::exit_reason::user_shutdown);
+        self->state.agents.erase(it);
+      },
       [=](escalate_atom, std::string agent_name, std::string level,
           std::string cause, std::string detail) {
         // Up one rung: the team's PM, or from the PM to the orchestrator.

@@ -175,6 +175,74 @@ result<std::vector<events::draft>> decide_remove(const team_state& state,
   return out;
 }
 
+std::string next_name(const team_state& state, const std::string& role) {
+  if (role == "pm") return "pm";
+  auto it = short_names().find(role);
+  std::string base = it == short_names().end() ? role : it->second;
+  int n = 1;
+  while (state.used.count(base + "-" + std::to_string(n))) ++n;
+  return base + "-" + std::to_string(n);
+}
+
+result<std::vector<events::draft>> decide_spawn(const team_state& state,
+                                                const spawn_agent& cmd,
+                                                const std::string& actor,
+                                                int64_t now_ns) {
+  if (!state.exists || state.removed)
+    return status::not_found("no team " + cmd.team + ": see tmo team list");
+  if (!valid_name(cmd.role) || cmd.role == "pm")
+    return status::invalid_argument(
+        "role \"" + cmd.role +
+        "\": a team has one PM; use developer, qa, devops, reviewer, "
+        "researcher, writer, lead, or a custom role with --briefing");
+  auto& known = known_roles();
+  if (std::find(known.begin(), known.end(), cmd.role) == known.end() &&
+      cmd.briefing.empty())
+    return status::invalid_argument("role " + cmd.role +
+                                    " is not built in: give its briefing "
+                                    "with --briefing FILE");
+  auto name = cmd.name.empty() ? next_name(state, cmd.role) : cmd.name;
+  if (!valid_name(name))
+    return status::invalid_argument("agent name \"" + name +
+                                    "\": use 1-32 of a-z, 0-9 and -");
+  if (state.used.count(name))
+    return status::conflict("team " + cmd.team + " has had an agent " + name +
+                            "; leave --name out for a fresh one");
+  events::draft spawned(agent_stream(cmd.team, name), actor, now_ns);
+  auto a = spawned.payload().initAgentSpawned();
+  a.setName(text(name));
+  a.setTeam(text(cmd.team));
+  a.setRole(text(cmd.role));
+  a.setProfile(text(cmd.profile.empty() ? state.profile : cmd.profile));
+  a.setProjectDir(text(state.project_dir));
+  a.setCommand(text(cmd.command));
+  std::vector<events::draft> out;
+  out.push_back(std::move(spawned));
+  return out;
+}
+
+result<std::vector<events::draft>> decide_kill(const team_state& state,
+                                               const std::string& member,
+                                               const std::string& actor,
+                                               int64_t now_ns) {
+  bool has =
+      std::any_of(state.members.begin(), state.members.end(),
+                  [&](const struct member& m) { return m.name == member; });
+  if (!state.exists || state.removed || !has)
+    return status::not_found("no agent " + state.name + "/" + member +
+                             ": see tmo agent list");
+  if (member == "pm")
+    return status::invalid_argument("the PM leads team " + state.name +
+                                    ": remove the team with tmo team remove");
+  events::draft killed(agent_stream(state.name, member), actor, now_ns);
+  auto k = killed.payload().initAgentKilled();
+  k.setBy(text(actor));
+  k.setReason("tmo agent kill");
+  std::vector<events::draft> out;
+  out.push_back(std::move(killed));
+  return out;
+}
+
 team_state apply(team_state s, events::Event::Reader ev) {
   auto p = ev.getPayload();
   switch (p.which()) {
@@ -197,6 +265,7 @@ team_state apply(team_state s, events::Event::Reader ev) {
       auto a = p.getAgentSpawned();
       s.members.push_back(
           {a.getName().cStr(), a.getRole().cStr(), a.getProfile().cStr()});
+      s.used.insert(a.getName().cStr());
       break;
     }
     case events::Event::Payload::AGENT_KILLED: {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct team_state {
   bool exists = false;
   bool removed = false;
   std::vector<member> members;
+  std::set<std::string> used;  // every member name it has had
 };
 
 struct create_team {
@@ -77,6 +79,34 @@ result<std::vector<events::draft>> decide(const team_state& state,
 result<std::vector<events::draft>> decide_remove(const team_state& state,
                                                  const std::string& actor,
                                                  int64_t now_ns);
+
+// `tmo agent spawn`: one more agent for a live team.
+struct spawn_agent {
+  std::string team;
+  std::string role;
+  std::string name;      // "" for the next free name of the role (dev-3)
+  std::string profile;   // "" for the team's
+  std::string command;   // a launch command instead of the profile's
+  std::string briefing;  // its own briefing ("" for the role's); a custom
+                         // role needs one
+};
+
+// The next name for a role in a team: dev-3 after dev-1 and dev-2, never
+// one the team has had before.
+std::string next_name(const team_state& state, const std::string& role);
+
+// The agent.spawned that adds an agent to a live team, or why not.
+result<std::vector<events::draft>> decide_spawn(const team_state& state,
+                                                const spawn_agent& cmd,
+                                                const std::string& actor,
+                                                int64_t now_ns);
+
+// The agent.killed that takes one agent out of a team, or why not (no such
+// agent; the PM, who leads the team, goes only with the team).
+result<std::vector<events::draft>> decide_kill(const team_state& state,
+                                               const std::string& member,
+                                               const std::string& actor,
+                                               int64_t now_ns);
 
 // Folds one event of the team's stream (or of a member's stream) into it.
 team_state apply(team_state state, events::Event::Reader ev);

@@ -158,6 +158,12 @@ typename Inspector::result_type inspect(Inspector& f, team_reply& x) {
 namespace tmo::actors {
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spawn_agent& x) {
+  return f(caf::meta::type_name("spawn_agent"), x.team, x.role, x.name,
+           x.profile, x.command, x.briefing);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_team& x) {
   return f(caf::meta::type_name("create_team"), x.name, x.project_dir, x.size,
            x.roles, x.profile);
@@ -177,6 +183,7 @@ CAF_ADD_TYPE_ID(tmo, (tmo::actors::checkin_reply))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::checkin_info))
 CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::checkin_info>))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::deliver_request))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::spawn_agent))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::agent_info))
 CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::agent_info>))
 CAF_ADD_ATOM(tmo, tmo::actors, create_team_atom, "mkteam")
@@ -198,5 +205,7 @@ CAF_ADD_ATOM(tmo, tmo::actors, tick_atom, "tick")
 CAF_ADD_ATOM(tmo, tmo::actors, escalate_atom, "escalate")
 CAF_ADD_ATOM(tmo, tmo::actors, list_agents_atom, "lsagents")
 CAF_ADD_ATOM(tmo, tmo::actors, sim_msg_atom, "simmsg")
+CAF_ADD_ATOM(tmo, tmo::actors, spawn_atom, "spawn")
+CAF_ADD_ATOM(tmo, tmo::actors, kill_atom, "kill")
 CAF_ADD_ATOM(tmo, tmo::actors, sim_step_atom, "simstep")
 CAF_END_TYPE_ID_BLOCK(tmo)

@@ -35,6 +35,10 @@ std::vector<std::string> split_list(std::string_view text);
 // "90s", "15m", "2h", "1d" -> nanoseconds; or an error naming `flag`.
 result<int64_t> parse_duration(const std::string& s, const std::string& flag);
 
+// A file's whole text (at most 1 MiB), or an error naming `flag` and path.
+result<std::string> read_text_file(const std::string& path,
+                                   const std::string& flag);
+
 // Adds --data-dir to a verb.
 void add_data_dir(CLI::App* verb, context& ctx);
 

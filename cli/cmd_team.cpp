@@ -60,6 +60,40 @@ int run_agents(const context& ctx, const std::string& output) {
   return exit_ok;
 }
 
+struct spawn_options {
+  std::string team, role, name, profile, command, briefing_file;
+};
+
+int run_spawn(const context& ctx, const spawn_options& o) {
+  std::string briefing;
+  if (!o.briefing_file.empty()) {
+    auto b = read_text_file(o.briefing_file, "--briefing");
+    if (!b) return fail(b.error());
+    briefing = *b;
+  }
+  auto r = call_daemon(ctx.data_dir, {{"verb", "agent.spawn"},
+                                      {"team", o.team},
+                                      {"role", o.role},
+                                      {"name", o.name},
+                                      {"profile", o.profile},
+                                      {"command", o.command},
+                                      {"briefing", briefing}});
+  if (!r) return fail(r.error());
+  write_out("agent " + o.team + "/" + (*r)["members"][0].get<std::string>() +
+            " spawned and briefed (event " +
+            std::to_string(r->value("first_seq", 0)) + ")\n");
+  return exit_ok;
+}
+
+int run_kill(const context& ctx, const std::string& agent) {
+  auto r =
+      call_daemon(ctx.data_dir, {{"verb", "agent.kill"}, {"agent", agent}});
+  if (!r) return fail(r.error());
+  write_out("agent " + agent + " killed (event " +
+            std::to_string(r->value("first_seq", 0)) + ")\n");
+  return exit_ok;
+}
+
 int run_list(const context& ctx, const std::string& output) {
   if (output != "table" && output != "json") {
     std::fprintf(stderr, "tmo: -o %s: use table or json\n", output.c_str());
@@ -136,6 +170,43 @@ void register_team(CLI::App& app, context& ctx) {
   add_data_dir(agents, ctx);
   agents->callback([&ctx, agent_output] {
     ctx.run = [&ctx, agent_output] { return run_agents(ctx, *agent_output); };
+  });
+
+  auto so = std::make_shared<spawn_options>();
+  auto* spawn = agent->add_subcommand("spawn", "Add an agent to a team");
+  spawn->footer(
+      "Examples:\n"
+      "  tmo agent spawn alpha developer          alpha/dev-3, briefed\n"
+      "  tmo agent spawn alpha security --briefing security.md\n"
+      "                                           a custom role, with its "
+      "briefing");
+  spawn->add_option("TEAM", so->team, "the team")->required();
+  spawn
+      ->add_option("ROLE", so->role,
+                   "developer, qa, devops, reviewer, researcher, writer, "
+                   "lead, or a custom role")
+      ->required();
+  spawn->add_option("--name", so->name, "its name (default: the next free)");
+  spawn->add_option("--profile", so->profile,
+                    "its profile (default: the "
+                    "team's)");
+  spawn->add_option("--cmd", so->command,
+                    "launch this command instead of the profile's");
+  spawn->add_option("--briefing", so->briefing_file,
+                    "a file with its briefing (needed for a custom role)");
+  add_data_dir(spawn, ctx);
+  spawn->callback(
+      [&ctx, so] { ctx.run = [&ctx, so] { return run_spawn(ctx, *so); }; });
+
+  auto victim = std::make_shared<std::string>();
+  auto* kill = agent->add_subcommand("kill",
+                                     "Stop an agent and take it out "
+                                     "of its team");
+  kill->add_option("AGENT", *victim, "TEAM/AGENT, like alpha/dev-2")
+      ->required();
+  add_data_dir(kill, ctx);
+  kill->callback([&ctx, victim] {
+    ctx.run = [&ctx, victim] { return run_kill(ctx, *victim); };
   });
 
   auto output = std::make_shared<std::string>("table");

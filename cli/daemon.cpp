@@ -207,6 +207,30 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
               return or_error(r, {{"ok", true}, {"members", r.members}});
             },
             actors::remove_team_atom_v, req.value("name", std::string{}));
+      if (verb == "agent.spawn") {
+        actors::spawn_agent cmd;
+        cmd.team = req.value("team", "");
+        cmd.role = req.value("role", "");
+        cmd.name = req.value("name", "");
+        cmd.profile = req.value("profile", "");
+        cmd.command = req.value("command", "");
+        cmd.briefing = req.value("briefing", "");
+        return ask<actors::team_reply>(
+            self, sys, orch,
+            [](auto& r) {
+              return or_error(r, {{"ok", true},
+                                  {"members", r.members},
+                                  {"first_seq", r.first_seq}});
+            },
+            actors::spawn_atom_v, cmd);
+      }
+      if (verb == "agent.kill")
+        return ask<actors::team_reply>(
+            self, sys, orch,
+            [](auto& r) {
+              return or_error(r, {{"ok", true}, {"first_seq", r.first_seq}});
+            },
+            actors::kill_atom_v, req.value("agent", std::string{}));
       if (verb == "send") {
         actors::send_message msg;
         msg.from = req.value("from", "orchestrator");

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "cli/cli.hpp"
 
@@ -43,6 +45,20 @@ result<int64_t> parse_duration(const std::string& s, const std::string& flag) {
   }
   if (n == 0) return bad();
   return n * unit;
+}
+
+result<std::string> read_text_file(const std::string& path,
+                                   const std::string& flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return status::not_found(flag + " " + path + ": " + std::strerror(errno) +
+                             "; give a readable file");
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  if (text.size() > (1u << 20))
+    return status::invalid_argument(flag + " " + path +
+                                    ": larger than 1 MiB; give a shorter file");
+  return text;
 }
 
 std::vector<std::string> split_list(std::string_view text) {

@@ -418,7 +418,7 @@ void append_time(std::string& out, int64_t time_ns) {
   }
   // Events come in time order: the date and time of day change rarely.
   thread_local int64_t cached_secs = INT64_MIN;
-  thread_local char prefix[32];
+  thread_local char prefix[64];
   thread_local size_t prefix_len = 0;
   if (secs != cached_secs) {
     time_t t = static_cast<time_t>(secs);

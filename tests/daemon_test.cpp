@@ -355,3 +355,50 @@ TEST_F(DaemonTest, SigkillMidRunLosesNothingAcknowledgedAndDeliversOnce) {
 
 }  // namespace
 }  // namespace tmo::cli
+
+namespace tmo::cli {
+namespace {
+
+TEST_F(DaemonTest, AgentSpawnAndKill) {
+  ASSERT_EQ(tmo({"up"}).rc, 0);
+  ASSERT_EQ(tmo({"team", "create", "alpha", "--project", "/srv/shop"}).rc, 0);
+  auto spawned = tmo({"agent", "spawn", "alpha", "developer"});
+  ASSERT_EQ(spawned.rc, 0) << spawned.err;
+  EXPECT_EQ(spawned.out.rfind("agent alpha/dev-2 spawned and briefed", 0), 0u)
+      << spawned.out;
+  home_.write("sec.md", "You are alpha/sec, who guards the secrets.");
+  auto custom = tmo({"agent", "spawn", "alpha", "security", "--name", "sec",
+                     "--briefing", home_.sub("sec.md")});
+  ASSERT_EQ(custom.rc, 0) << custom.err;
+  auto no_brief = tmo({"agent", "spawn", "alpha", "security"});
+  EXPECT_EQ(no_brief.rc, 1);
+  EXPECT_NE(no_brief.err.find("--briefing FILE"), std::string::npos);
+  auto missing = tmo({"agent", "spawn", "alpha", "security", "--briefing",
+                      home_.sub("nope.md")});
+  EXPECT_EQ(missing.rc, 1);
+  EXPECT_NE(missing.err.find("nope.md"), std::string::npos) << missing.err;
+  // The custom briefing is what the agent was sent first.
+  auto brief = tmo({"events", "cat", "--stream", "agent/alpha/sec", "--kind",
+                    "agent.briefed", "-f", "%{payload.briefing}\\n"});
+  EXPECT_EQ(brief.out, "You are alpha/sec, who guards the secrets.\n");
+  ASSERT_EQ(tmo({"agent", "kill", "alpha/dev-2"}).rc, 0);
+  auto pm = tmo({"agent", "kill", "alpha/pm"});
+  EXPECT_EQ(pm.rc, 1);
+  EXPECT_NE(pm.err.find("tmo team remove"), std::string::npos);
+  auto list = nlohmann::json::parse(tmo({"agent", "list", "-o", "json"}).out);
+  std::vector<std::string> names;
+  for (auto& a : list) names.push_back(a["name"]);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"alpha/dev-1", "alpha/pm", "alpha/sec"}));
+  // Killed is gone for messages too, and stays so after a restart.
+  EXPECT_EQ(tmo({"send", "alpha/dev-2", "hi"}).rc, 1);
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+  ASSERT_EQ(tmo({"up"}).rc, 0);
+  EXPECT_EQ(
+      nlohmann::json::parse(tmo({"agent", "list", "-o", "json"}).out).size(),
+      3u);
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+}
+
+}  // namespace
+}  // namespace tmo::cli

@@ -115,3 +115,50 @@ TEST(TeamTest, ApplyIgnoresOtherKinds) {
 
 }  // namespace
 }  // namespace tmo::actors
+
+namespace tmo::actors {
+namespace {
+
+TEST(TeamTest, SpawnAddsAFreshlyNamedAgentAndKillTakesItOut) {
+  auto created = decide({}, cmd("medium"), "cli", 1);
+  auto team = replay({}, *created);
+  spawn_agent s{"alpha", "developer", "", "", "aider --yes", ""};
+  EXPECT_EQ(next_name(team, "developer"), "dev-3");
+  auto evs = decide_spawn(team, s, "cli", 2);
+  ASSERT_TRUE(evs) << evs.error().message();
+  auto a = (*evs)[0].envelope().asReader();
+  EXPECT_STREQ(a.getStream().cStr(), "agent/alpha/dev-3");
+  EXPECT_STREQ(a.getPayload().getAgentSpawned().getProfile().cStr(), "sim");
+  EXPECT_STREQ(a.getPayload().getAgentSpawned().getCommand().cStr(),
+               "aider --yes");
+  team = replay(team, *evs);
+  EXPECT_EQ(team.members.size(), 5u);
+  // Killed, its name is not handed out again.
+  auto killed = decide_kill(team, "dev-3", "cli", 3);
+  team = replay(team, *killed);
+  EXPECT_EQ(team.members.size(), 4u);
+  EXPECT_EQ(next_name(team, "developer"), "dev-4");
+  s.name = "dev-3";
+  EXPECT_EQ(decide_spawn(team, s, "cli", 4).error().code(),
+            status::code::conflict);
+  // A custom role needs its briefing; the PM goes only with its team.
+  s = {"alpha", "security", "", "", "", ""};
+  EXPECT_NE(
+      decide_spawn(team, s, "cli", 5).error().message().find("--briefing"),
+      std::string::npos);
+  s.briefing = "You guard the secrets.";
+  EXPECT_TRUE(decide_spawn(team, s, "cli", 5));
+  EXPECT_FALSE(decide_spawn(team, {"alpha", "pm", "", "", "", ""}, "cli", 5));
+  EXPECT_NE(decide_kill(team, "pm", "cli", 6)
+                .error()
+                .message()
+                .find("tmo team remove"),
+            std::string::npos);
+  EXPECT_EQ(decide_kill(team, "nobody", "cli", 6).error().code(),
+            status::code::not_found);
+  EXPECT_EQ(decide_spawn({}, s, "cli", 7).error().code(),
+            status::code::not_found);
+}
+
+}  // namespace
+}  // namespace tmo::actors
