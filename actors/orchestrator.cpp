@@ -282,33 +282,37 @@ orchestrator_actor::behavior_type orchestrator(
         auto team = cmd.name;
         auto project = cmd.project_dir;
         // The team stream must be as we saw it: a concurrent create loses.
-        append_then(
-            self, log, std::move(*drafts),
-            {{team_stream(cmd.name), current.version}},
-            [=](uint64_t first, uint64_t last,
-                const std::string& error) mutable {
-              if (!error.empty()) {
-                rp.deliver(refused(error));
-                return;
-              }
-              start_team(self, team, log, clock, terminal);
-              team_reply done;
-              for (auto& m : roles) done.members.push_back(m.name);
-              done.first_seq = first;
-              done.last_seq = last;
-              // Each agent's first message is its briefing; the reply waits
-              // until every briefing is delivered (or failed) and recorded.
-              auto left = std::make_shared<size_t>(roles.size());
-              auto pm = self->state.pms[team];
-              for (auto& m : roles) {
-                deliver_request req{next_id(self), "orchestrator",
-                                    briefing(team, m, project), "briefing"};
-                self->request(pm, caf::infinite, deliver_atom_v, m.name, req)
-                    .then([=](send_reply) mutable {
-                      if (--*left == 0) rp.deliver(done);
+        append_then(self, log, std::move(*drafts),
+                    {{team_stream(cmd.name), current.version}},
+                    [=](uint64_t first, uint64_t last,
+                        const std::string& error) mutable {
+                      if (!error.empty()) {
+                        rp.deliver(refused(error));
+                        return;
+                      }
+                      start_team(self, team, log, clock, terminal);
+                      team_reply done;
+                      for (auto& m : roles) done.members.push_back(m.name);
+                      done.first_seq = first;
+                      done.last_seq = last;
+                      // Each agent's first message is its briefing; the reply
+                      // waits until every briefing is delivered (or failed) and
+                      // recorded.
+                      auto left = std::make_shared<size_t>(roles.size());
+                      auto pm = self->state.pms[team];
+                      for (auto& m : roles) {
+                        deliver_request req{next_id(self), "orchestrator",
+                                            cmd.briefings.count(m.role)
+                                                ? cmd.briefings.at(m.role)
+                                                : briefing(team, m, project),
+                                            "briefing"};
+                        self->request(pm, caf::infinite, deliver_atom_v, m.name,
+                                      req)
+                            .then([=](send_reply) mutable {
+                              if (--*left == 0) rp.deliver(done);
+                            });
+                      }
                     });
-              }
-            });
         return rp;
       },
       [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,

@@ -53,10 +53,15 @@ result<std::vector<std::string>> roster(const create_team& cmd) {
   }
   for (auto& r : cmd.roles) {
     auto& known = known_roles();
+    if (valid_name(r) && r != "pm" && cmd.briefings.count(r)) {
+      roles.push_back(r);  // a custom role, with its briefing
+      continue;
+    }
     if (std::find(known.begin(), known.end(), r) == known.end())
       return status::invalid_argument("role " + r +
                                       ": use developer, qa, devops, reviewer, "
-                                      "researcher, writer or lead");
+                                      "researcher, writer or lead, or brief it "
+                                      "with --briefing ROLE=FILE");
     roles.push_back(r);
   }
   return roles;

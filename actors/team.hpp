@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,6 +48,8 @@ struct create_team {
   std::string size;                // small | medium | large, or "" with roles
   std::vector<std::string> roles;  // engineers; the PM is always added
   std::string profile = "sim";
+  // Briefings by role: a custom role's (required), or a built-in role's own.
+  std::map<std::string, std::string> briefings;
 };
 
 // The roles a command asks for, PM first: a size preset (small = PM + one

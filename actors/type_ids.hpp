@@ -166,7 +166,7 @@ typename Inspector::result_type inspect(Inspector& f, spawn_agent& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_team& x) {
   return f(caf::meta::type_name("create_team"), x.name, x.project_dir, x.size,
-           x.roles, x.profile);
+           x.roles, x.profile, x.briefings);
 }
 
 }  // namespace tmo::actors

@@ -67,5 +67,6 @@ void register_up(CLI::App& app, context& ctx);
 void register_team(CLI::App& app, context& ctx);
 void register_send(CLI::App& app, context& ctx);
 void register_schedule(CLI::App& app, context& ctx);
+void register_apply(CLI::App& app, context& ctx);
 
 }  // namespace tmo::cli

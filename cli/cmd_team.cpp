@@ -10,6 +10,7 @@ namespace {
 
 struct create_options {
   std::string name, project, size, agents, profile = "sim";
+  std::vector<std::string> briefings;  // ROLE=FILE
 };
 
 int run_create(const context& ctx, const create_options& o) {
@@ -19,6 +20,21 @@ int run_create(const context& ctx, const create_options& o) {
                         {"size", o.size},
                         {"profile", o.profile}};
   req["roles"] = split_list(o.agents);
+  nlohmann::json briefings = nlohmann::json::object();
+  for (auto& b : o.briefings) {
+    auto eq = b.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == b.size()) {
+      std::fprintf(stderr,
+                   "tmo: --briefing %s: use ROLE=FILE, like "
+                   "security=briefs/security.md\n",
+                   b.c_str());
+      return exit_usage;
+    }
+    auto text = read_text_file(b.substr(eq + 1), "--briefing");
+    if (!text) return fail(text.error());
+    briefings[b.substr(0, eq)] = *text;
+  }
+  req["briefings"] = briefings;
   auto r = call_daemon(ctx.data_dir, req);
   if (!r) return fail(r.error());
   std::string out = "team " + o.name + " created: ";
@@ -140,6 +156,9 @@ void register_team(CLI::App& app, context& ctx) {
       ->add_option("--agents", o->agents,
                    "roles: developer,qa,devops,reviewer,...")
       ->excludes(size);
+  create->add_option("--briefing", o->briefings,
+                     "ROLE=FILE: the briefing of a role (a custom role in "
+                     "--agents needs one)");
   create->add_option("--profile", o->profile, "agent profile (sim for now)")
       ->capture_default_str();
   add_data_dir(create, ctx);

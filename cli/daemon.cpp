@@ -189,6 +189,9 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
         cmd.project_dir = req.value("project", "");
         cmd.size = req.value("size", "");
         cmd.roles = req.value("roles", std::vector<std::string>{});
+        if (req.contains("briefings") && req["briefings"].is_object())
+          for (auto& [role, text] : req["briefings"].items())
+            if (text.is_string()) cmd.briefings[role] = text.get<std::string>();
         cmd.profile = req.value("profile", "sim");
         return ask<actors::team_reply>(
             self, sys, orch,

@@ -14,39 +14,6 @@
 
 namespace tmo::cli {
 
-// "15m", "2h", "90s", "1d" -> nanoseconds.
-result<int64_t> parse_duration(const std::string& s, const std::string& flag) {
-  auto bad = [&] {
-    return status::invalid_argument(flag + " " + s +
-                                    ": use a duration like 90s, 15m, 2h or 1d");
-  };
-  if (s.size() < 2) return bad();
-  int64_t unit = 0;
-  switch (s.back()) {
-    case 's':
-      unit = 1'000'000'000LL;
-      break;
-    case 'm':
-      unit = 60'000'000'000LL;
-      break;
-    case 'h':
-      unit = 3'600'000'000'000LL;
-      break;
-    case 'd':
-      unit = 86'400'000'000'000LL;
-      break;
-    default:
-      return bad();
-  }
-  int64_t n = 0;
-  for (size_t i = 0; i + 1 < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9' || n > 1'000'000) return bad();
-    n = n * 10 + (s[i] - '0');
-  }
-  if (n == 0) return bad();
-  return n * unit;
-}
-
 result<std::string> read_text_file(const std::string& path,
                                    const std::string& flag) {
   std::ifstream in(path, std::ios::binary);
@@ -140,6 +107,7 @@ int main(int argc, char** argv) {
   register_team(app, ctx);
   register_send(app, ctx);
   register_schedule(app, ctx);
+  register_apply(app, ctx);
   register_completion(app, ctx);
 
   try {

@@ -6,6 +6,8 @@
 #include <capnp/dynamic.h>
 #include <kj/exception.h>
 
+#include "cli/cli.hpp"
+
 namespace tmo::cli {
 
 namespace {
@@ -432,6 +434,39 @@ status append_csv(std::string& out, events::Event::Reader ev) {
                               e.getDescription().cStr());
   }
   return status::ok();
+}
+
+// "15m", "2h", "90s", "1d" -> nanoseconds.
+result<int64_t> parse_duration(const std::string& s, const std::string& flag) {
+  auto bad = [&] {
+    return status::invalid_argument(flag + " " + s +
+                                    ": use a duration like 90s, 15m, 2h or 1d");
+  };
+  if (s.size() < 2) return bad();
+  int64_t unit = 0;
+  switch (s.back()) {
+    case 's':
+      unit = 1'000'000'000LL;
+      break;
+    case 'm':
+      unit = 60'000'000'000LL;
+      break;
+    case 'h':
+      unit = 3'600'000'000'000LL;
+      break;
+    case 'd':
+      unit = 86'400'000'000'000LL;
+      break;
+    default:
+      return bad();
+  }
+  int64_t n = 0;
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9' || n > 1'000'000) return bad();
+    n = n * 10 + (s[i] - '0');
+  }
+  if (n == 0) return bad();
+  return n * unit;
 }
 
 }  // namespace tmo::cli

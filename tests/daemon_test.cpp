@@ -381,6 +381,16 @@ TEST_F(DaemonTest, AgentSpawnAndKill) {
   auto brief = tmo({"events", "cat", "--stream", "agent/alpha/sec", "--kind",
                     "agent.briefed", "-f", "%{payload.briefing}\\n"});
   EXPECT_EQ(brief.out, "You are alpha/sec, who guards the secrets.\n");
+  auto team =
+      tmo({"team", "create", "vault", "--project", "/srv/v", "--agents",
+           "security", "--briefing", "security=" + home_.sub("sec.md")});
+  EXPECT_EQ(team.rc, 0) << team.err;
+  auto unbriefed = tmo({"team", "create", "vault2", "--project", "/srv/v",
+                        "--agents", "security"});
+  EXPECT_EQ(unbriefed.rc, 1);
+  EXPECT_NE(unbriefed.err.find("--briefing ROLE=FILE"), std::string::npos)
+      << unbriefed.err;
+  ASSERT_EQ(tmo({"team", "remove", "vault"}).rc, 0);
   ASSERT_EQ(tmo({"agent", "kill", "alpha/dev-2"}).rc, 0);
   auto pm = tmo({"agent", "kill", "alpha/pm"});
   EXPECT_EQ(pm.rc, 1);
@@ -398,6 +408,56 @@ TEST_F(DaemonTest, AgentSpawnAndKill) {
       nlohmann::json::parse(tmo({"agent", "list", "-o", "json"}).out).size(),
       3u);
   ASSERT_EQ(tmo({"down"}).rc, 0);
+}
+
+}  // namespace
+}  // namespace tmo::cli
+
+namespace tmo::cli {
+namespace {
+
+TEST_F(DaemonTest, ApplyTwiceChangesNothingTheSecondTime) {
+  home_.write("sec.md", "Guard the keys.");
+  auto file = home_.write("fleet.yaml", R"(teams:
+  shop:
+    project: /srv/shop
+    size: small
+    checkins: [{target: pm, every: 30m, note: STATUS please}]
+  docs:
+    project: /srv/docs
+    agents: [writer, security]
+    briefings: {security: sec.md}
+)");
+  ASSERT_EQ(tmo({"up"}).rc, 0);
+  auto dry = tmo({"apply", "-f", file, "--dry-run"});
+  ASSERT_EQ(dry.rc, 0) << dry.err;
+  EXPECT_NE(dry.out.find("dry run: 3 changes planned"), std::string::npos)
+      << dry.out;
+  EXPECT_EQ(tmo({"team", "list", "-o", "json"}).out, "[]\n");
+  auto first = tmo({"apply", "-f", file});
+  ASSERT_EQ(first.rc, 0) << first.err;
+  EXPECT_NE(first.out.find("applied 3 changes"), std::string::npos)
+      << first.out;
+  auto before = kinds().size();
+  auto second = tmo({"apply", "-f", file});
+  ASSERT_EQ(second.rc, 0) << second.err;
+  EXPECT_NE(second.out.find("no changes"), std::string::npos) << second.out;
+  EXPECT_EQ(
+      nlohmann::json::parse(tmo({"agent", "list", "-o", "json"}).out).size(),
+      5u);  // pm + dev-1, pm + writer-1 + security-1
+  EXPECT_EQ(
+      nlohmann::json::parse(tmo({"schedule", "list", "-o", "json"}).out).size(),
+      1u);
+  auto bad = tmo({"apply", "-f", home_.sub("missing.yaml")});
+  EXPECT_EQ(bad.rc, 1);
+  EXPECT_NE(bad.err.find("missing.yaml"), std::string::npos);
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+  // The second apply wrote nothing but what the agents did meanwhile.
+  auto k = kinds();
+  for (size_t i = before; i < k.size(); ++i)
+    EXPECT_TRUE(k[i] != "team.created" && k[i] != "agent.spawned" &&
+                k[i] != "checkin.scheduled")
+        << k[i];
 }
 
 }  // namespace
