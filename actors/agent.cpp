@@ -59,6 +59,11 @@ void apply_agent(agent_state& s, events::Event::Reader ev) {
     case P::AGENT_STATE_CHANGED: {
       auto c = p.getAgentStateChanged();
       s.state = str(c.getTo());
+      bool working = s.state == "busy" || s.state == "waiting_approval";
+      if (!working)
+        s.busy_since_ns = 0;
+      else if (s.busy_since_ns == 0)
+        s.busy_since_ns = now;
       s.state_since_ns = now;
       s.detail = str(c.getReason());
       break;
@@ -99,6 +104,10 @@ void apply_agent(agent_state& s, events::Event::Reader ev) {
       }
       break;
     }
+    case P::GIT_REMINDED:
+    case P::GIT_COMMITTED:
+      s.committed_ns = now;
+      break;
     case P::ESCALATION_RAISED: {
       auto e = p.getEscalationRaised();
       if (str(e.getCause()) == "stuck")
@@ -136,6 +145,13 @@ int stuck_level(const agent_state& s, int64_t now_ns, const agent_config& c) {
               : stuck_for >= c.stuck_after_ns   ? 1
                                                 : 0;
   return level > s.escalated ? level : 0;
+}
+
+int64_t commit_due(const agent_state& s, const agent_config& c,
+                   int64_t last_commit_ns) {
+  if (s.busy_since_ns == 0 || !s.exists) return 0;
+  return std::max({s.busy_since_ns, s.committed_ns, last_commit_ns}) +
+         c.commit_after_ns;
 }
 
 int64_t backoff_ns(const agent_config& c, uint32_t attempt) {
@@ -303,6 +319,20 @@ void pump(self_ptr self, log_port* log, clock_port* clock,
   }
 }
 
+// Arms the commit check for when the agent would be due, as far as the log
+// knows (the project's own commits are looked up when it fires).
+void arm_commit_timer(self_ptr self, clock_port* clock,
+                      int64_t last_commit_ns = 0) {
+  auto& st = self->state;
+  if (st.config.git == nullptr || st.agent.project_dir.empty()) return;
+  auto due = commit_due(st.agent, st.config,
+                        std::max(last_commit_ns, st.commit_floor_ns));
+  if (due == 0) return;
+  auto wait = std::max<int64_t>(0, due - clock->now_ns());
+  self->delayed_send(self, std::chrono::nanoseconds(wait), commit_check_atom_v,
+                     st.agent.busy_since_ns);
+}
+
 void arm_stuck_timer(self_ptr self, clock_port* clock) {
   auto& a = self->state.agent;
   auto since = stuck_since(a);
@@ -324,6 +354,7 @@ agent_actor::behavior_type agent(
   // nothing twice) and a stuck spell's escalation clock.
   pump(self, log, clock, terminal, pm);
   arm_stuck_timer(self, clock);
+  arm_commit_timer(self, clock);
   return {
       [=](deliver_atom, deliver_request req) -> caf::result<send_reply> {
         auto& a = self->state.agent;
@@ -407,6 +438,7 @@ agent_actor::behavior_type agent(
                     [=](uint64_t, uint64_t, const std::string&) {
                       pump(self, log, clock, terminal, pm);
                       arm_stuck_timer(self, clock);
+                      arm_commit_timer(self, clock);
                     });
       },
       [=](report_atom, std::string status_text) {
@@ -453,6 +485,86 @@ agent_actor::behavior_type agent(
                         self->send(pm, escalate_atom_v, who, lvl,
                                    std::string{"stuck"}, what);
                       arm_stuck_timer(self, clock);
+                    });
+      },
+      [=](commit_check_atom, int64_t busy_since) {
+        // Only the timer of the current busy spell counts.
+        auto& st = self->state;
+        if (busy_since != st.agent.busy_since_ns || busy_since == 0) return;
+        auto me = caf::actor_cast<caf::actor>(self);
+        st.config.git->head(
+            st.agent.project_dir, [me](result<git_port::head_info> h) {
+              if (h)
+                caf::anon_send(me, git_head_atom_v, h->hash, h->time_ns,
+                               std::string{});
+              else
+                caf::anon_send(me, git_head_atom_v, std::string{}, int64_t{0},
+                               h.error().message());
+            });
+      },
+      [=](git_head_atom, std::string, int64_t commit_ns, std::string error) {
+        auto& st = self->state;
+        if (!error.empty()) return;  // not a repository: nothing to keep
+        auto now = clock->now_ns();
+        auto due = commit_due(st.agent, st.config,
+                              std::max(commit_ns, st.commit_floor_ns));
+        if (due == 0) return;
+        if (now < due) return arm_commit_timer(self, clock, commit_ns);
+        auto& a = st.agent;
+        auto who = a.self.str();
+        auto dir = a.project_dir;
+        if (st.config.auto_commit) {
+          auto me = caf::actor_cast<caf::actor>(self);
+          st.config.git->commit_all(
+              dir, "tmo checkpoint: " + who + " " + events::format_time(now),
+              [me](result<git_port::commit> c) {
+                if (c)
+                  caf::anon_send(me, git_done_atom_v, c->hash, c->files,
+                                 std::string{});
+                else
+                  caf::anon_send(me, git_done_atom_v, std::string{},
+                                 uint32_t{0}, c.error().message());
+              });
+          return;
+        }
+        int64_t busy_for = now - a.busy_since_ns;
+        events::draft d(my_stream(self), "orchestrator", now);
+        auto e = d.payload().initGitReminded();
+        e.setProjectDir(text(dir));
+        e.setBusyForNs(busy_for);
+        std::vector<events::draft> v;
+        v.push_back(std::move(d));
+        append_then(self, log, std::move(v),
+                    [=](uint64_t, uint64_t, const std::string& error) {
+                      if (error.empty())
+                        self->send(
+                            pm, escalate_atom_v, who, std::string{"self"},
+                            std::string{"git.reminded"},
+                            "REMINDER: you have worked " + minutes(busy_for) +
+                                " with no new commit in " + dir +
+                                ". Commit what you have now: git add -A && "
+                                "git commit -m \"<what you did>\"");
+                      arm_commit_timer(self, clock);
+                    });
+      },
+      [=](git_done_atom, std::string hash, uint32_t files, std::string error) {
+        auto& st = self->state;
+        auto now = clock->now_ns();
+        if (!error.empty() || hash.empty()) {
+          // Nothing to commit (or git failed): look again a period later.
+          st.commit_floor_ns = now;
+          return arm_commit_timer(self, clock);
+        }
+        events::draft d(my_stream(self), "orchestrator", now);
+        auto e = d.payload().initGitCommitted();
+        e.setProjectDir(text(st.agent.project_dir));
+        e.setCommitHash(text(hash));
+        e.setFilesChanged(files);
+        std::vector<events::draft> v;
+        v.push_back(std::move(d));
+        append_then(self, log, std::move(v),
+                    [=](uint64_t, uint64_t, const std::string&) {
+                      arm_commit_timer(self, clock);
                     });
       },
       [=](retry_atom, std::string id) {

@@ -40,6 +40,12 @@ struct agent_config {
   int64_t first_backoff_ns = 1'000'000'000;  // doubles on each retry
   int64_t max_backoff_ns = 60'000'000'000;
   int64_t stuck_after_ns = 600'000'000'000;  // 10 minutes
+  // Commit discipline: busy this long with no new commit in the project
+  // brings a reminder; with auto_commit, tmo commits the work itself.
+  // Off without a git port.
+  git_port* git = nullptr;
+  int64_t commit_after_ns = 1'800'000'000'000;  // 30 minutes
+  bool auto_commit = false;
 };
 
 // A message recorded as sent and not yet delivered or failed.
@@ -68,8 +74,17 @@ struct agent_state {
   int64_t blocked_since_ns = 0;
   int escalated = 0;  // 0, 1 (pm) or 2 (orchestrator) in this stuck spell
   std::deque<queued_message> inbox;
-  uint64_t delivered = 0;  // messages delivered, ever
+  uint64_t delivered = 0;     // messages delivered, ever
+  int64_t busy_since_ns = 0;  // 0 when not busy
+  int64_t committed_ns = 0;   // last git.committed or git.reminded
 };
+
+// When the agent is due a commit reminder (or an automatic commit): busy
+// for commit_after since the latest of: going busy, the project's last
+// commit (`last_commit_ns`), tmo's last reminder or commit for it. 0 when it
+// is not working (busy, or asking an approval mid-work).
+int64_t commit_due(const agent_state& s, const agent_config& c,
+                   int64_t last_commit_ns);
 
 // Folds one event of the agent's stream (agent/TEAM/MEMBER) into its state.
 void apply_agent(agent_state& s, events::Event::Reader ev);
@@ -95,6 +110,9 @@ using agent_actor = caf::typed_actor<
     caf::reacts_to<report_atom, std::string>,
     caf::replies_to<get_atom>::with<agent_info>,
     caf::reacts_to<retry_atom, std::string>, caf::reacts_to<tick_atom, int64_t>,
+    caf::reacts_to<commit_check_atom, int64_t>,
+    caf::reacts_to<git_head_atom, std::string, int64_t, std::string>,
+    caf::reacts_to<git_done_atom, std::string, uint32_t, std::string>,
     caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>,
     caf::reacts_to<delivered_atom, uint64_t, bool, uint32_t, std::string>>;
 
@@ -111,7 +129,8 @@ struct agent_actor_state {
       deliveries;
   // The requests waiting for their message's outcome, by message id.
   std::map<std::string, caf::typed_response_promise<send_reply>> waiting;
-  std::string typing;  // the message being delivered: one at a time
+  std::string typing;           // the message being delivered: one at a time
+  int64_t commit_floor_ns = 0;  // nothing to commit at this time
   uint64_t next_op = 1;
   static inline const char* name = "agent";
 };

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "events/event.hpp"
@@ -45,6 +46,28 @@ class terminal_port {
   using done_fn = std::function<void(bool delivered, std::string reason)>;
   virtual void deliver(const std::string& agent, const std::string& message_id,
                        const std::string& text, done_fn done) = 0;
+};
+
+// Git in an agent's project, for commit discipline. Each call runs
+// elsewhere and calls `done` exactly once, from any thread; none blocks.
+// Never through a shell.
+class git_port {
+ public:
+  virtual ~git_port() = default;
+  struct commit {
+    std::string hash;  // "" when there was nothing to commit
+    uint32_t files = 0;
+  };
+  struct head_info {
+    std::string hash;     // "" in a repository without commits
+    int64_t time_ns = 0;  // its commit time
+  };
+  // HEAD of the repository at `dir`, or an error (not a repository, ...).
+  virtual void head(const std::string& dir,
+                    std::function<void(result<head_info>)> done) = 0;
+  // git add -A, then git commit -m MESSAGE.
+  virtual void commit_all(const std::string& dir, const std::string& message,
+                          std::function<void(result<commit>)> done) = 0;
 };
 
 // The RocksDB event log as a log_port.

@@ -83,10 +83,15 @@ pm_actor::behavior_type project_manager(
       },
       [=](escalate_atom, std::string agent_name, std::string level,
           std::string cause, std::string detail) {
-        // Up one rung: the team's PM, or from the PM to the orchestrator.
+        // Up one rung: the team's PM, or from the PM to the orchestrator;
+        // level "self" is a reminder typed to the agent itself.
         send_message msg;
         msg.text = escalation_notice(agent_name, cause, detail);
-        if (level == "pm" && agent_name != team + "/pm") {
+        if (level == "self") {
+          msg.from = "orchestrator";
+          msg.to = agent_name;
+          msg.text = detail;
+        } else if (level == "pm" && agent_name != team + "/pm") {
           msg.from = "orchestrator";
           msg.to = team + "/pm";
         } else {

@@ -160,6 +160,7 @@ void register_up(CLI::App& app, context& ctx) {
   auto fg = std::make_shared<bool>(false);
   auto opts = std::make_shared<daemon_options>();
   auto stuck = std::make_shared<std::string>("10m");
+  auto commit_after = std::make_shared<std::string>("30m");
   auto* up =
       app.add_subcommand("up", "Start tmo (the actor system) for a data dir");
   up->footer(
@@ -180,15 +181,24 @@ void register_up(CLI::App& app, context& ctx) {
                  "escalate an agent blocked or waiting this long (to its PM; "
                  "twice as long: to the orchestrator)")
       ->capture_default_str();
+  up->add_option("--commit-after", *commit_after,
+                 "remind an agent busy this long with no new commit in its "
+                 "project")
+      ->capture_default_str();
+  up->add_flag("--auto-commit", opts->auto_commit,
+               "commit the agent's work instead (git add -A; git commit)");
   add_data_dir(up, ctx);
-  up->callback([&ctx, fg, opts, stuck] {
-    ctx.run = [&ctx, fg, opts, stuck] {
+  up->callback([&ctx, fg, opts, stuck, commit_after] {
+    ctx.run = [&ctx, fg, opts, stuck, commit_after] {
       auto d = parse_duration(*stuck, "--stuck-after");
-      if (!d) {
-        std::fprintf(stderr, "tmo: %s\n", d.error().message().c_str());
-        return exit_usage;
-      }
+      auto c = parse_duration(*commit_after, "--commit-after");
+      for (auto* r : {&d, &c})
+        if (!*r) {
+          std::fprintf(stderr, "tmo: %s\n", r->error().message().c_str());
+          return exit_usage;
+        }
       opts->stuck_after_ns = *d;
+      opts->commit_after_ns = *c;
       return *fg ? run_daemon(ctx.data_dir, *opts)
                  : start_background(ctx.data_dir, *opts);
     };

@@ -15,6 +15,7 @@
 #include "actors/orchestrator.hpp"
 #include "actors/scheduler.hpp"
 #include "adapters/control_socket.hpp"
+#include "adapters/git.hpp"
 #include "adapters/sim_agents.hpp"
 #include "cli/cli.hpp"
 #include "store/event_log.hpp"
@@ -165,8 +166,12 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
           caf::anon_send(router->get(), actors::send_atom_v,
                          actors::send_message{from, to, text, false, ""});
         });
+    adapters::process_git git;
     actors::agent_config agents;
     agents.stuck_after_ns = opts.stuck_after_ns;
+    agents.git = &git;
+    agents.commit_after_ns = opts.commit_after_ns;
+    agents.auto_commit = opts.auto_commit;
     auto orch =
         sys.spawn(actors::orchestrator, &port, &clock, &terminal, agents);
     {

@@ -12,7 +12,9 @@ namespace tmo::cli {
 struct daemon_options {
   uint64_t seed = 1;       // of the simulated agents
   double sim_speed = 1.0;  // 2.0: simulated agents work twice as fast
-  int64_t stuck_after_ns = 600'000'000'000;  // blocked or waiting: escalate
+  int64_t stuck_after_ns = 600'000'000'000;     // blocked or waiting: escalate
+  int64_t commit_after_ns = 1'800'000'000'000;  // busy, no commit: remind
+  bool auto_commit = false;                     // ...or commit for it
 };
 
 // Runs the actor system for `data_dir` until `tmo down`, SIGINT or SIGTERM.

@@ -156,10 +156,12 @@ TEST(AgentFold, BackoffDoublesUpToACap) {
 // The agent actors under the orchestrator, in virtual time.
 class AgentActorTest : public test::actor_test {
  protected:
-  AgentActorTest() { start(); }
+  explicit AgentActorTest(agent_config config = {}) : config_(config) {
+    start();
+  }
   void start() {
-    orch_ = actor_test::spawn(orchestrator, &log_, &clock_, &terminal_,
-                              agent_config{});
+    orch_ =
+        actor_test::spawn(orchestrator, &log_, &clock_, &terminal_, config_);
     if (log_.values.empty()) {
       create_team c;
       c.name = "alpha";
@@ -211,6 +213,7 @@ class AgentActorTest : public test::actor_test {
     }
     return out;
   }
+  agent_config config_;
   test::memory_log log_;
   test::fixed_clock clock_;
   test::scripted_terminal terminal_;
@@ -322,6 +325,116 @@ TEST_F(AgentActorTest, MoreThanThreeExchangesOnATopicEscalate) {
   restart();
   send("alpha/pm", "alpha/dev-1", "re: flaky login test");
   EXPECT_EQ(escalations().size(), 1u);  // only once per topic
+}
+
+// A git that answers at once, with a HEAD the test sets.
+class fake_git final : public git_port {
+ public:
+  void head(const std::string& dir,
+            std::function<void(result<head_info>)> done) override {
+    dirs.push_back(dir);
+    if (not_a_repo) return done(status::not_found("not a git repository"));
+    done(current);
+  }
+  void commit_all(const std::string& dir, const std::string& message,
+                  std::function<void(result<commit>)> done) override {
+    messages.push_back(message);
+    done(commit{changes ? "c0ffee" + std::to_string(messages.size()) : "",
+                changes});
+  }
+  head_info current{"abc123", 1};
+  uint32_t changes = 2;
+  bool not_a_repo = false;
+  std::vector<std::string> dirs, messages;
+};
+
+class CommitTest : public AgentActorTest {
+ protected:
+  explicit CommitTest(bool auto_commit = false)
+      : AgentActorTest(config_with(auto_commit)) {
+    git().current.time_ns = clock_.now - 60 * minute;  // an hour-old commit
+  }
+  // One per test, fresh before the actors start.
+  static fake_git& git() {
+    static fake_git g;
+    return g;
+  }
+  static agent_config config_with(bool auto_commit) {
+    git() = fake_git{};
+    agent_config c;
+    c.git = &git();
+    c.auto_commit = auto_commit;
+    return c;
+  }
+  size_t count(const std::string& kind) {
+    auto k = log_.kinds();
+    return static_cast<size_t>(std::count(k.begin(), k.end(), kind));
+  }
+};
+
+TEST_F(CommitTest, BusyThirtyMinutesWithoutACommitBringsAReminder) {
+  observe("busy", "T-1");
+  advance(29min);
+  EXPECT_EQ(count("git.reminded"), 0u);
+  advance(1min);
+  EXPECT_EQ(count("git.reminded"), 1u);
+  EXPECT_EQ(git().dirs.back(), "/srv/shop");
+  ASSERT_FALSE(terminal_.typed.empty());
+  EXPECT_EQ(terminal_.typed.back().rfind(
+                "alpha/dev-1: REMINDER: you have worked 30m with no new "
+                "commit in /srv/shop",
+                0),
+            0u)
+      << terminal_.typed.back();
+  // Still at it, still no commit: another one a period later, not before.
+  advance(29min);
+  EXPECT_EQ(count("git.reminded"), 1u);
+  advance(1min);
+  EXPECT_EQ(count("git.reminded"), 2u);
+  // It commits: the clock starts again from its commit.
+  advance(10min);
+  git().current.time_ns = clock_.now;
+  advance(29min);
+  EXPECT_EQ(count("git.reminded"), 2u);
+  advance(1min);
+  EXPECT_EQ(count("git.reminded"), 3u);
+  // Idle agents are not nagged.
+  observe("idle");
+  advance(120min);
+  EXPECT_EQ(count("git.reminded"), 3u);
+}
+
+TEST_F(CommitTest, AProjectThatIsNotARepositoryIsLeftAlone) {
+  git().not_a_repo = true;
+  observe("busy");
+  advance(90min);
+  EXPECT_EQ(count("git.reminded"), 0u);
+  EXPECT_FALSE(git().dirs.empty());  // it did look
+}
+
+class AutoCommitTest : public CommitTest {
+ protected:
+  AutoCommitTest() : CommitTest(true) {}
+};
+
+TEST_F(AutoCommitTest, CommitsTheWorkAndRecordsTheHash) {
+  observe("busy");
+  advance(30min);
+  ASSERT_EQ(git().messages.size(), 1u);
+  EXPECT_EQ(git().messages[0].rfind("tmo checkpoint: alpha/dev-1 ", 0), 0u)
+      << git().messages[0];
+  auto k = log_.kinds();
+  EXPECT_EQ(k.back(), "git.committed");
+  auto ev = events::event::decode(k.size(), log_.values.back());
+  auto c = ev->reader().getPayload().getGitCommitted();
+  EXPECT_STREQ(c.getCommitHash().cStr(), "c0ffee1");
+  EXPECT_EQ(c.getFilesChanged(), 2u);
+  EXPECT_STREQ(c.getProjectDir().cStr(), "/srv/shop");
+  // Nothing changed since: no empty commit, and no event.
+  git().changes = 0;
+  advance(30min);
+  EXPECT_EQ(git().messages.size(), 2u);
+  EXPECT_EQ(log_.kinds().size(), k.size());
 }
 
 TEST(Topic, OfAMessage) {

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "adapters/git.hpp"
 #include "run_tmo.hpp"
 #include "test_util.hpp"
 
@@ -458,6 +460,45 @@ TEST_F(DaemonTest, ApplyTwiceChangesNothingTheSecondTime) {
     EXPECT_TRUE(k[i] != "team.created" && k[i] != "agent.spawned" &&
                 k[i] != "checkin.scheduled")
         << k[i];
+}
+
+}  // namespace
+}  // namespace tmo::cli
+
+namespace tmo::cli {
+namespace {
+
+TEST_F(DaemonTest, AutoCommitCommitsABusyAgentsWork) {
+  auto project = home_.sub("shop");
+  std::filesystem::create_directories(project);
+  ASSERT_EQ(
+      adapters::run_program({"git", "-C", project, "init", "-q"}).exit_code, 0);
+  home_.write("shop/app.py", "print('work in progress')\n");
+  ASSERT_EQ(
+      tmo({"up", "--auto-commit", "--commit-after", "1s", "--sim-speed", "0.3"})
+          .rc,
+      0);
+  ASSERT_EQ(tmo({"team", "create", "alpha", "--project", project}).rc, 0);
+  ASSERT_EQ(tmo({"send", "alpha/pm", "TASK T-1: ship it"}).rc, 0);
+  std::string committed;
+  for (int i = 0; i < 150 && committed.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    committed = tmo({"events", "cat", "--kind", "git.committed", "-f",
+                     "%{payload.commit_hash} %{payload.files_changed}\\n"})
+                    .out;
+  }
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+  ASSERT_FALSE(committed.empty()) << "no git.committed in 15 s";
+  auto hash = committed.substr(0, committed.find(' '));
+  EXPECT_EQ(hash.size(), 40u) << committed;
+  auto log = tmo({"events", "cat", "--kind", "git.committed", "-o", "jsonl"});
+  EXPECT_NE(log.out.find(project), std::string::npos);
+  // The commit is real, with tmo's checkpoint message.
+  auto out = adapters::run_program(
+                 {"git", "-C", project, "log", "-1", "--format=%s%n%H"})
+                 .out;
+  EXPECT_EQ(out.rfind("tmo checkpoint: alpha/", 0), 0u) << out;
+  EXPECT_NE(out.find(hash), std::string::npos) << out;
 }
 
 }  // namespace
