@@ -38,6 +38,7 @@ test: build
 bench: build
 	$(BUILD_DIR)/bin/tmo_bench
 	$(BUILD_DIR)/bin/tmo_bench_cli
+	$(BUILD_DIR)/bin/tmo_bench_actors
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

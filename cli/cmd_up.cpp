@@ -185,6 +185,11 @@ void register_up(CLI::App& app, context& ctx) {
                  "remind an agent busy this long with no new commit in its "
                  "project")
       ->capture_default_str();
+  up->add_option("--scheduler", opts->scheduler,
+                 "CAF's scheduler policy: stealing or sharing (see "
+                 "tmo_bench_actors)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"stealing", "sharing"}));
   up->add_flag("--auto-commit", opts->auto_commit,
                "commit the agent's work instead (git add -A; git commit)");
   add_data_dir(up, ctx);

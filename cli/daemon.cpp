@@ -133,6 +133,12 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::tmo>();
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  // Measured by tmo_bench_actors (bench/actors_bench.cpp): on 2 cores the
+  // two policies trade places run to run for 100k agents, so CAF's default
+  // stays; a fleet can choose with --scheduler.
+  cfg.set("scheduler.policy", opts.scheduler == "sharing"
+                                  ? caf::atom("sharing")
+                                  : caf::atom("stealing"));
   int rc = exit_ok;
   {
     caf::actor_system sys{cfg};

@@ -15,6 +15,7 @@ struct daemon_options {
   int64_t stuck_after_ns = 600'000'000'000;     // blocked or waiting: escalate
   int64_t commit_after_ns = 1'800'000'000'000;  // busy, no commit: remind
   bool auto_commit = false;                     // ...or commit for it
+  std::string scheduler = "stealing";  // CAF's policy: stealing or sharing
 };
 
 // Runs the actor system for `data_dir` until `tmo down`, SIGINT or SIGTERM.
