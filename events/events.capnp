@@ -118,7 +118,7 @@ struct MessageSent {
   from @1 :Text;
   to @2 :Text;
   text @3 :Text;
-  template @4 :Text;         # "" | status | task | ack
+  template @4 :Text;         # "" | status | task | ack | briefing | checkin
   fields @5 :List(Field);    # the parsed template fields
 }
 struct Field {
