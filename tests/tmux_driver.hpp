@@ -4,7 +4,8 @@
 //
 // Processes are started with posix_spawnp from an argv, never through a
 // shell, with TMUX and TMUX_PANE removed from the environment (so tests run
-// inside tmux too). Only the processes started here are ever signalled.
+// inside tmux too). Only the processes started here are ever signalled,
+// and the server's socket file is removed after kill-server.
 //
 // Thread-safety: none; one test thread uses an object.
 #pragma once
@@ -18,6 +19,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -113,7 +115,14 @@ class tmux_server {
     argv.insert(argv.end(), command.begin(), command.end());
     ok_ = run_process(argv) == 0;
   }
-  ~tmux_server() { tmux({"kill-server"}); }
+  // tmux 3.3a leaves the socket file behind after kill-server: remove it.
+  ~tmux_server() {
+    tmux({"kill-server"});
+    const char* dir = std::getenv("TMUX_TMPDIR");
+    std::string path = std::string(dir && *dir ? dir : "/tmp") + "/tmux-" +
+                       std::to_string(::getuid()) + "/" + socket_;
+    ::unlink(path.c_str());
+  }
   tmux_server(const tmux_server&) = delete;
   tmux_server& operator=(const tmux_server&) = delete;
 
