@@ -84,6 +84,21 @@ typename Inspector::result_type inspect(Inspector& f, deliver_request& x) {
            x.kind);
 }
 
+// What happened to one agent, as the agent_stats projection counts it.
+struct agent_stats {
+  std::string agent;
+  uint64_t delivered = 0, failed = 0, refused = 0, acked = 0;
+  uint64_t approvals = 0, escalations = 0, reports = 0;
+  uint64_t reminders = 0, commits = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_stats& x) {
+  return f(caf::meta::type_name("agent_stats"), x.agent, x.delivered,
+           x.failed, x.refused, x.acked, x.approvals, x.escalations, x.reports,
+           x.reminders, x.commits);
+}
+
 // One agent as `tmo status` and `tmo agent list` show it.
 struct agent_info {
   std::string name;  // "alpha/dev-1"
@@ -184,6 +199,8 @@ CAF_ADD_TYPE_ID(tmo, (tmo::actors::checkin_info))
 CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::checkin_info>))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::deliver_request))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::spawn_agent))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::agent_stats))
+CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::agent_stats>))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::agent_info))
 CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::agent_info>))
 CAF_ADD_ATOM(tmo, tmo::actors, create_team_atom, "mkteam")

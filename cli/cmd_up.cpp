@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "adapters/control_socket.hpp"
@@ -145,6 +146,20 @@ int print_status(const std::string& dir, const std::string& output) {
       }
     }
     out += agents_table(mine, now);
+    // What the agent_stats projection has counted for the team.
+    std::map<std::string, uint64_t> sum;
+    for (auto& a : mine)
+      if (a.contains("counts"))
+        for (auto& [k, v] : a["counts"].items()) sum[k] += v.get<uint64_t>();
+    if (!sum.empty())
+      out += "messages: " + std::to_string(sum["delivered"]) + " delivered, " +
+             std::to_string(sum["failed"]) + " failed, " +
+             std::to_string(sum["refused"]) + " refused, " +
+             std::to_string(sum["acked"]) + " acked; approvals asked " +
+             std::to_string(sum["approvals"]) + "; escalations " +
+             std::to_string(sum["escalations"]) + "; commits " +
+             std::to_string(sum["commits"]) + ", reminders " +
+             std::to_string(sum["reminders"]) + "\n";
   }
   if (!teams.empty()) {
     out += "\npending approvals: " + std::to_string(n_approvals) + "\n" +

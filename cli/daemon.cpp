@@ -13,6 +13,7 @@
 #include <caf/all.hpp>
 
 #include "actors/orchestrator.hpp"
+#include "actors/projections.hpp"
 #include "actors/scheduler.hpp"
 #include "adapters/control_socket.hpp"
 #include "adapters/git.hpp"
@@ -185,6 +186,9 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
       router->to = orch;
     }
     auto sched = sys.spawn(actors::scheduler, &port, &clock, orch);
+    // The projections: agent_stats follows the log, five times a second.
+    auto projections =
+        sys.spawn(actors::projection_host, log->get(), int64_t{200'000'000});
 
     auto handler = [&](const nlohmann::json& req) -> nlohmann::json {
       auto verb = req.value("verb", "");
@@ -311,6 +315,31 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
             actors::list_agents_atom_v);
         if (!agents.value("ok", false)) return agents;
         out["agents"] = agents["agents"];
+        auto stats = ask<std::vector<actors::agent_stats>>(
+            self, sys, projections,
+            list_as("stats",
+                    [](const actors::agent_stats& a) {
+                      return nlohmann::json{{"agent", a.agent},
+                                            {"delivered", a.delivered},
+                                            {"failed", a.failed},
+                                            {"refused", a.refused},
+                                            {"acked", a.acked},
+                                            {"approvals", a.approvals},
+                                            {"escalations", a.escalations},
+                                            {"reports", a.reports},
+                                            {"reminders", a.reminders},
+                                            {"commits", a.commits}};
+                    }),
+            actors::get_atom_v);
+        if (!stats.value("ok", false)) return stats;
+        // Each agent's counts beside it.
+        for (auto& a : out["agents"])
+          for (auto& st : stats["stats"])
+            if (st["agent"] == a["name"]) {
+              auto counts = st;
+              counts.erase("agent");
+              a["counts"] = counts;
+            }
         out["pending_checkins"] = checkins["pending"];
         if (checkins.contains("next")) out["next_checkin"] = checkins["next"];
         return out;
@@ -335,6 +364,7 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
       (*server)->stop();  // no new commands; the one in hand has finished
     }
     terminal.stop();
+    caf::anon_send_exit(projections, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(orch, caf::exit_reason::user_shutdown);
   }  // the actor system waits for its actors here

@@ -110,7 +110,19 @@ TEST_F(DaemonTest, UpTeamCreateStatusDown) {
 
   auto status = tmo({"status", "-o", "json"});
   ASSERT_EQ(status.rc, 0) << status.err;
-  EXPECT_EQ(nlohmann::json::parse(status.out)["teams"].size(), 2u);
+  auto running = nlohmann::json::parse(status.out);
+  EXPECT_EQ(running["teams"].size(), 2u);
+  // The agent_stats projection has counted the PM's deliveries (briefing
+  // and task) by the time it is asked a moment later.
+  uint64_t pm_delivered = 0;
+  for (int i = 0; i < 50 && pm_delivered < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto again = nlohmann::json::parse(tmo({"status", "-o", "json"}).out);
+    for (auto& a : again["agents"])
+      if (a["name"] == "alpha/pm" && a.contains("counts"))
+        pm_delivered = a["counts"]["delivered"].get<uint64_t>();
+  }
+  EXPECT_GE(pm_delivered, 2u);
 
   auto agents = tmo({"agent", "list", "-o", "json"});
   ASSERT_EQ(agents.rc, 0) << agents.err;
@@ -274,9 +286,10 @@ namespace {
 TEST_F(DaemonTest, DemoShowsATeamAtWork) {
   auto r = tmo({"demo", "--seconds", "4", "--speed", "4"});
   ASSERT_EQ(r.rc, 0) << r.err;
-  for (auto part : {"team shop created", "TASK T-1", "check-in c-1", "AGENT",
-                    "shop/dev-1", "pending approvals:", "undelivered messages:",
-                    "tmo: stopped for", "SEQ", "orchestrator.stopped"})
+  for (auto part :
+       {"team shop created", "TASK T-1", "check-in c-1", "AGENT", "shop/dev-1",
+        "pending approvals:", "undelivered messages:", " delivered, 0 failed,",
+        "tmo: stopped for", "SEQ", "orchestrator.stopped"})
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
   auto k = kinds();
   for (auto kind :
