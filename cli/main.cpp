@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   register_send(app, ctx);
   register_schedule(app, ctx);
   register_apply(app, ctx);
+  register_classify(app, ctx);
   register_completion(app, ctx);
 
   try {
