@@ -64,16 +64,25 @@ using self_ptr = orchestrator_actor::stateful_pointer<orchestrator_state>;
 
 // What the orchestrator keeps of an event: the teams, and the agents
 // waiting for their PM actor to start.
-void fold(orchestrator_state& st, events::Event::Reader ev) {
-  apply_to_teams(st.teams, ev);
+void stage(orchestrator_state& st, events::Event::Reader ev) {
   auto stream = str(ev.getStream());
   if (stream.starts_with("agent/"))
     apply_agent(st.staged[stream.substr(6)], ev);
 }
 
-// At start, also the message ids and the exchange counts.
+// Live, after an acknowledged append: the teams, and a spawned agent's
+// first state (running agents keep their own).
+void fold(orchestrator_state& st, events::Event::Reader ev) {
+  apply_to_teams(st.teams, ev);
+  if (ev.getPayload().which() == events::Event::Payload::AGENT_SPAWNED)
+    stage(st, ev);
+}
+
+// At start: the teams, every agent's state, the message ids and the
+// exchange counts.
 void fold_replay(orchestrator_state& st, events::Event::Reader ev) {
-  fold(st, ev);
+  apply_to_teams(st.teams, ev);
+  stage(st, ev);
   auto p = ev.getPayload();
   using P = events::Event::Payload;
   if (p.which() == P::MESSAGE_SENT) {
@@ -405,7 +414,6 @@ orchestrator_actor::behavior_type orchestrator(
                                           caf::exit_reason::user_shutdown);
                           self->state.pms.erase(pm);
                         }
-                        self->state.staged.clear();
                       }
                       rp.deliver(std::move(r));
                     });
@@ -477,7 +485,6 @@ orchestrator_actor::behavior_type orchestrator(
                         r.members = {who.member};
                         r.first_seq = first;
                         r.last_seq = last;
-                        self->state.staged.erase(who.str());
                         auto pm = self->state.pms.find(who.team);
                         if (pm != self->state.pms.end())
                           self->send(pm->second, kill_atom_v, who.member);

@@ -199,20 +199,7 @@ projection_host_actor::behavior_type projection_host(
       },
       [=](get_atom) {
         std::vector<agent_stats> out;
-        for (auto& [who, c] : self->state.stats) {
-          agent_stats a;
-          a.agent = who;
-          a.delivered = c.delivered;
-          a.failed = c.failed;
-          a.refused = c.refused;
-          a.acked = c.acked;
-          a.approvals = c.approvals;
-          a.escalations = c.escalations;
-          a.reports = c.reports;
-          a.reminders = c.reminders;
-          a.commits = c.commits;
-          out.push_back(std::move(a));
-        }
+        for (auto& [who, c] : self->state.stats) out.push_back({who, c});
         return out;
       },
   };

@@ -19,13 +19,6 @@
 
 namespace tmo::actors {
 
-struct agent_counts {
-  uint64_t delivered = 0, failed = 0, refused = 0, acked = 0;
-  uint64_t approvals = 0, escalations = 0, reports = 0;
-  uint64_t reminders = 0, commits = 0;
-  friend bool operator==(const agent_counts&, const agent_counts&) = default;
-};
-
 // The stored form of one agent's counts, and back ("" parses to zeros;
 // anything unreadable is corruption).
 std::string encode_counts(const agent_counts& c);

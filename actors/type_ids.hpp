@@ -85,18 +85,28 @@ typename Inspector::result_type inspect(Inspector& f, deliver_request& x) {
 }
 
 // What happened to one agent, as the agent_stats projection counts it.
-struct agent_stats {
-  std::string agent;
+struct agent_counts {
   uint64_t delivered = 0, failed = 0, refused = 0, acked = 0;
   uint64_t approvals = 0, escalations = 0, reports = 0;
   uint64_t reminders = 0, commits = 0;
+  friend bool operator==(const agent_counts&, const agent_counts&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_counts& x) {
+  return f(caf::meta::type_name("agent_counts"), x.delivered, x.failed,
+           x.refused, x.acked, x.approvals, x.escalations, x.reports,
+           x.reminders, x.commits);
+}
+
+struct agent_stats {
+  std::string agent;  // "TEAM/MEMBER"
+  agent_counts counts;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_stats& x) {
-  return f(caf::meta::type_name("agent_stats"), x.agent, x.delivered,
-           x.failed, x.refused, x.acked, x.approvals, x.escalations, x.reports,
-           x.reminders, x.commits);
+  return f(caf::meta::type_name("agent_stats"), x.agent, x.counts);
 }
 
 // One agent as `tmo status` and `tmo agent list` show it.
@@ -199,6 +209,7 @@ CAF_ADD_TYPE_ID(tmo, (tmo::actors::checkin_info))
 CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::checkin_info>))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::deliver_request))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::spawn_agent))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::agent_counts))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::agent_stats))
 CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::agent_stats>))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::agent_info))

@@ -319,16 +319,17 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
             self, sys, projections,
             list_as("stats",
                     [](const actors::agent_stats& a) {
+                      auto& c = a.counts;
                       return nlohmann::json{{"agent", a.agent},
-                                            {"delivered", a.delivered},
-                                            {"failed", a.failed},
-                                            {"refused", a.refused},
-                                            {"acked", a.acked},
-                                            {"approvals", a.approvals},
-                                            {"escalations", a.escalations},
-                                            {"reports", a.reports},
-                                            {"reminders", a.reminders},
-                                            {"commits", a.commits}};
+                                            {"delivered", c.delivered},
+                                            {"failed", c.failed},
+                                            {"refused", c.refused},
+                                            {"acked", c.acked},
+                                            {"approvals", c.approvals},
+                                            {"escalations", c.escalations},
+                                            {"reports", c.reports},
+                                            {"reminders", c.reminders},
+                                            {"commits", c.commits}};
                     }),
             actors::get_atom_v);
         if (!stats.value("ok", false)) return stats;

@@ -72,12 +72,7 @@ class ProjectionHostTest : public test::actor_test {
     auto all = ask<std::vector<agent_stats>>(h, get_atom_v);
     EXPECT_TRUE(all);
     if (!all) return out;
-    for (auto& a : *all) {
-      agent_counts c{a.delivered, a.failed,    a.refused,
-                     a.acked,     a.approvals, a.escalations,
-                     a.reports,   a.reminders, a.commits};
-      out[a.agent] = encode_counts(c);
-    }
+    for (auto& a : *all) out[a.agent] = encode_counts(a.counts);
     return out;
   }
   void stop(projection_host_actor h) {
