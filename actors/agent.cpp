@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "actors/team.hpp"
 
@@ -46,6 +47,7 @@ void apply_agent(agent_state& s, events::Event::Reader ev) {
       s.role = str(a.getRole());
       s.profile = str(a.getProfile());
       s.project_dir = str(a.getProjectDir());
+      s.command = str(a.getCommand());
       s.exists = true;
       s.state = "unknown";
       s.state_since_ns = now;
@@ -355,6 +357,21 @@ agent_actor::behavior_type agent(
   pump(self, log, clock, terminal, pm);
   arm_stuck_timer(self, clock);
   arm_commit_timer(self, clock);
+  if (self->state.agent.exists && self->state.agent.state != "exited") {
+    // Its terminal: a new pane, or the one it had before a restart.
+    auto& a = self->state.agent;
+    pane_request req{a.self.str(), a.role, a.profile, a.project_dir, a.command};
+    auto me = caf::actor_cast<caf::actor>(self);
+    terminal->open(req, [me](result<pane_opened> r) {
+      if (r)
+        caf::anon_send(me, pane_opened_atom_v, r->pane_id, r->target, r->socket,
+                       r->command, r->reattached, std::string{});
+      else
+        caf::anon_send(me, pane_opened_atom_v, std::string{}, std::string{},
+                       std::string{}, std::string{}, false,
+                       r.error().message());
+    });
+  }
   return {
       [=](deliver_atom, deliver_request req) -> caf::result<send_reply> {
         auto& a = self->state.agent;
@@ -434,6 +451,17 @@ agent_actor::behavior_type agent(
         e.setReason(text(detail));
         std::vector<events::draft> v;
         v.push_back(std::move(d));
+        if (state == "exited" && a.state != "exited") {
+          // The program in its pane ended: how, in the same write.
+          events::draft x(my_stream(self), "terminal", clock->now_ns());
+          auto ex = x.payload().initAgentExited();
+          int status = -1;
+          if (detail.rfind("exit status ", 0) == 0)
+            status = std::atoi(detail.c_str() + 12);
+          ex.setExitStatus(status);
+          ex.setReason(text(detail));
+          v.push_back(std::move(x));
+        }
         append_then(self, log, std::move(v),
                     [=](uint64_t, uint64_t, const std::string&) {
                       pump(self, log, clock, terminal, pm);
@@ -588,6 +616,27 @@ agent_actor::behavior_type agent(
       [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,
           std::string error) {
         finish_append(self->state, id, first, last, error);
+      },
+      [=](pane_opened_atom, std::string pane, std::string target,
+          std::string socket, std::string command, bool reattached,
+          std::string error) {
+        if (!error.empty()) {
+          self->send(self, observe_atom_v, std::string{"exited"},
+                     "could not start: " + error);
+          return;
+        }
+        if (pane.empty()) return;  // a terminal without panes
+        events::draft d(my_stream(self), "terminal", clock->now_ns());
+        auto e = d.payload().initPaneOpened();
+        e.setPaneId(text(pane));
+        e.setTarget(text(target));
+        e.setSocket(text(socket));
+        e.setCommand(text(command));
+        e.setReattached(reattached);
+        std::vector<events::draft> v;
+        v.push_back(std::move(d));
+        append_then(self, log, std::move(v),
+                    [](uint64_t, uint64_t, const std::string&) {});
       },
       [=](delivered_atom, uint64_t op, bool ok, uint32_t attempts,
           std::string reason) {

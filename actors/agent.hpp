@@ -65,6 +65,7 @@ struct agent_state {
   std::string role;
   std::string profile;
   std::string project_dir;
+  std::string command;  // the launch command override, or ""
   bool exists = false;  // spawned and not killed
   std::string state = "unknown";
   std::string detail;  // what the screen showed with it (the approval asked)
@@ -114,7 +115,11 @@ using agent_actor = caf::typed_actor<
     caf::reacts_to<git_head_atom, std::string, int64_t, std::string>,
     caf::reacts_to<git_done_atom, std::string, uint32_t, std::string>,
     caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>,
-    caf::reacts_to<delivered_atom, uint64_t, bool, uint32_t, std::string>>;
+    caf::reacts_to<delivered_atom, uint64_t, bool, uint32_t, std::string>,
+    // The terminal's answer to open(): pane id, target, socket, command,
+    // reattached, error.
+    caf::reacts_to<pane_opened_atom, std::string, std::string, std::string,
+                   std::string, bool, std::string>>;
 
 // Who an agent reports its escalations to (its project manager actor).
 using escalation_sink =

@@ -414,6 +414,7 @@ orchestrator_actor::behavior_type orchestrator(
                                           caf::exit_reason::user_shutdown);
                           self->state.pms.erase(pm);
                         }
+                        for (auto& m : members) terminal->close(name + "/" + m);
                       }
                       rp.deliver(std::move(r));
                     });
@@ -445,7 +446,8 @@ orchestrator_actor::behavior_type orchestrator(
                 return;
               }
               self->send(pm->second, spawn_atom_v, name, cmd.role, profile,
-                         st.teams[cmd.team].project_dir, clock->now_ns());
+                         st.teams[cmd.team].project_dir, cmd.command,
+                         clock->now_ns());
               team_reply done;
               done.members = {name};
               done.first_seq = first;

@@ -40,12 +40,38 @@ class clock_port {
 // why not. It must not block. It types a message at most once per message
 // id: a retry after a failed attempt only finishes what was begun (for
 // tmux, pressing Enter again when the text is already in the input).
+//
+// open() gives the agent its terminal (a tmux pane running its CLI), or
+// finds the one it already has after a restart; close() ends it when the
+// agent is killed. Terminals without panes (simulated agents) keep the
+// defaults: nothing to open, nothing to close.
+struct pane_request {
+  std::string agent;  // "team/name"
+  std::string role;
+  std::string profile;
+  std::string project_dir;
+  std::string command;  // the --cmd override, or "" for the profile's
+};
+struct pane_opened {
+  std::string pane_id;  // "%12"; "" when the terminal has no panes
+  std::string target;   // "team:dev-1"
+  std::string socket;   // the tmux -L name
+  std::string command;  // what runs in it, for the record
+  bool reattached = false;
+};
+
 class terminal_port {
  public:
   virtual ~terminal_port() = default;
   using done_fn = std::function<void(bool delivered, std::string reason)>;
   virtual void deliver(const std::string& agent, const std::string& message_id,
                        const std::string& text, done_fn done) = 0;
+  virtual void open(const pane_request& req,
+                    std::function<void(result<pane_opened>)> done) {
+    (void)req;
+    done(pane_opened{});
+  }
+  virtual void close(const std::string& agent) { (void)agent; }
 };
 
 // Git in an agent's project, for commit discipline. Each call runs

@@ -61,12 +61,13 @@ pm_actor::behavior_type project_manager(
         return rp;
       },
       [=](spawn_atom, std::string member, std::string role, std::string profile,
-          std::string project_dir, int64_t at) {
+          std::string project_dir, std::string command, int64_t at) {
         agent_state a;
         a.self = address{team, member};
         a.role = std::move(role);
         a.profile = std::move(profile);
         a.project_dir = std::move(project_dir);
+        a.command = std::move(command);
         a.exists = true;
         a.state_since_ns = at;
         a.last_activity_ns = at;
@@ -80,6 +81,7 @@ pm_actor::behavior_type project_manager(
         self->unlink_from(it->second);
         self->send_exit(it->second, caf::exit_reason::user_shutdown);
         self->state.agents.erase(it);
+        terminal->close(team + "/" + member);
       },
       [=](escalate_atom, std::string agent_name, std::string level,
           std::string cause, std::string detail) {

@@ -29,10 +29,10 @@ using pm_actor = caf::typed_actor<
     caf::replies_to<list_agents_atom>::with<std::vector<agent_info>>,
     caf::reacts_to<escalate_atom, std::string, std::string, std::string,
                    std::string>,
-    // A new member (name, role, profile, project dir, spawned at): its
-    // agent actor starts fresh.
+    // A new member (name, role, profile, project dir, command, spawned
+    // at): its agent actor starts fresh.
     caf::reacts_to<spawn_atom, std::string, std::string, std::string,
-                   std::string, int64_t>,
+                   std::string, std::string, int64_t>,
     caf::reacts_to<kill_atom, std::string>>;
 
 struct pm_state {

@@ -154,6 +154,7 @@ result<std::vector<events::draft>> decide(const team_state& state,
     a.setRole(text(m.role));
     a.setProfile(text(m.profile));
     a.setProjectDir(text(cmd.project_dir));
+    a.setCommand(text(cmd.command));
     out.push_back(std::move(spawned));
   }
   return out;

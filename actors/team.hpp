@@ -48,6 +48,7 @@ struct create_team {
   std::string size;                // small | medium | large, or "" with roles
   std::vector<std::string> roles;  // engineers; the PM is always added
   std::string profile = "sim";
+  std::string command;  // launch command override for every member, or ""
   // Briefings by role: a custom role's (required), or a built-in role's own.
   std::map<std::string, std::string> briefings;
 };

@@ -191,7 +191,7 @@ typename Inspector::result_type inspect(Inspector& f, spawn_agent& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_team& x) {
   return f(caf::meta::type_name("create_team"), x.name, x.project_dir, x.size,
-           x.roles, x.profile, x.briefings);
+           x.roles, x.profile, x.command, x.briefings);
 }
 
 }  // namespace tmo::actors
@@ -239,4 +239,5 @@ CAF_ADD_ATOM(tmo, tmo::actors, commit_check_atom, "commitchk")
 CAF_ADD_ATOM(tmo, tmo::actors, git_head_atom, "githead")
 CAF_ADD_ATOM(tmo, tmo::actors, git_done_atom, "gitdone")
 CAF_ADD_ATOM(tmo, tmo::actors, sim_step_atom, "simstep")
+CAF_ADD_ATOM(tmo, tmo::actors, pane_opened_atom, "paneopen")
 CAF_END_TYPE_ID_BLOCK(tmo)

@@ -80,6 +80,7 @@ std::vector<profile> make_profiles() {
   // outlive tmux (agent-clis.md).
   codex.command = {"codex", "--no-daemon"};
   codex.keys = key_style::suffix;
+  codex.enter_delay_ms = 150;
   codex.input_prefix = "›";
   codex.idle = {"Ask Codex to do anything", "? for shortcuts"};
   codex.busy = {"esc to interrupt"};
@@ -107,6 +108,7 @@ std::vector<profile> make_profiles() {
   gemini.description = "Gemini CLI (@google/gemini-cli)";
   gemini.command = {"gemini"};
   gemini.keys = key_style::arrows;
+  gemini.enter_delay_ms = 100;
   gemini.idle = {"Type your message or @path/to/file", "? for shortcuts",
                  "Press Ctrl+C again to exit."};
   gemini.busy = {"(esc to cancel"};
@@ -1214,6 +1216,49 @@ std::optional<reset_time> parse_reset_time(std::string_view text,
     return r;
   }
   return std::nullopt;
+}
+
+// ---- public: the input box ---------------------------------------------
+
+std::optional<std::string> input_text(const profile& p, std::string_view text) {
+  screen s = read_screen(text);
+  if (s.nonempty.empty()) return std::nullopt;
+  long last = s.last();
+  if (p.input_prefix.empty()) return std::string(trim(s.lines[last].raw));
+  size_t from =
+      p.input_under_rule ? s.window_start(idle_window) : s.window_start(4);
+  for (long i = last; i >= static_cast<long>(from); --i) {
+    std::string_view l = trim(s.lines[i].raw);
+    if (!starts_with(l, p.input_prefix) || parse_option(s.lines[i].raw))
+      continue;
+    if (p.input_under_rule) {
+      long prev = i - 1;
+      while (prev >= 0 && trim(s.lines[prev].raw).empty()) --prev;
+      if (prev < 0 || !is_rule(s.lines[prev].raw)) continue;
+    }
+    l.remove_prefix(p.input_prefix.size());
+    std::string out(trim(l));
+    for (long j = i + 1; j <= last; ++j) {
+      std::string_view next = trim(s.lines[j].raw);
+      if (next.empty() || is_rule(next)) break;
+      out += ' ';
+      out += next;
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+bool contains_ignoring_space(std::string_view haystack,
+                             std::string_view needle) {
+  auto squeeze = [](std::string_view v) {
+    std::string out;
+    out.reserve(v.size());
+    for (char c : v)
+      if (!std::isspace(static_cast<unsigned char>(c))) out += c;
+    return out;
+  };
+  return squeeze(haystack).find(squeeze(needle)) != std::string::npos;
 }
 
 // ---- public: classify -------------------------------------------------

@@ -105,6 +105,10 @@ struct profile {
   // The profile has a shell prompt as its idle screen (shell): a shell
   // prompt on the last line means idle, not exited.
   bool is_shell = false;
+  // The pause between typing a message and pressing Enter: a CLI that
+  // takes fast input for a paste would put the Enter into its input box
+  // (Codex 0.169 lost 8 of 8 messages with no pause, none with 0.1 s).
+  int enter_delay_ms = 30;
 };
 
 // The built-in profiles: claude, codex, gemini, aider, shell.
@@ -225,6 +229,22 @@ screen_reading classify(const profile& p, std::string_view screen,
 // last three only when they apply. `indent` < 0 prints one line. Invalid
 // UTF-8 from the screen is replaced, never thrown on.
 std::string to_json(const screen_reading& r, int indent = 2);
+
+// The text in the agent's input box as the screen shows it, for confirming
+// delivery: for a profile with an input prefix, the last line starting
+// with it (under a rule when the profile says so; an option list's cursor
+// is not an input line) with the prefix removed, joined with the wrapped
+// lines below it up to the next rule or blank line; otherwise the last
+// non-empty line (a shell's prompt and what is typed after it). nullopt
+// when no input line is on screen (a dialog, a busy screen without one).
+// A placeholder ("Ask Codex to do anything") is returned as shown.
+std::optional<std::string> input_text(const profile& p,
+                                      std::string_view screen);
+
+// Whether `needle` is in `haystack` when all whitespace is ignored in
+// both: how typed text is found in an input box that wraps it.
+bool contains_ignoring_space(std::string_view haystack,
+                             std::string_view needle);
 
 // The keys that accept the trust dialog on this screen under the
 // profile's policy, or empty when the screen doesn't show one.

@@ -51,6 +51,9 @@ struct Event {
     gitReminded @30 :GitReminded;
     gitCommitted @31 :GitCommitted;
     noteAdded @32 :Note;        # note.added: free text, for people and tests
+    paneOpened @33 :PaneOpened;
+    hookReceived @34 :HookReceived;
+    agentAnswered @35 :AgentAnswered;
   }
 }
 
@@ -104,6 +107,29 @@ struct AgentExited {
 struct AgentKilled {
   by @0 :Text;
   reason @1 :Text;
+}
+struct PaneOpened {          # the agent's tmux pane, opened or found again
+  paneId @0 :Text;           # "%12"
+  target @1 :Text;           # "team:dev-1"
+  socket @2 :Text;           # the tmux server's -L name
+  command @3 :Text;          # the launch command, words joined by spaces
+  reattached @4 :Bool;       # the pane was already running (tmo restarted)
+}
+struct HookReceived {        # a hook call from the agent's CLI
+  source @0 :Text;           # "claude"
+  event @1 :Text;            # "PermissionRequest" | "Stop" | ...
+  tool @2 :Text;             # PermissionRequest: "Bash", ...
+  command @3 :Text;          # PermissionRequest: the exact command
+  sessionId @4 :Text;
+  decision @5 :Text;         # what the hook printed: "" (ask the person),
+                             # "allow" or "deny"
+}
+struct AgentAnswered {       # keys typed into a dialog on a person's word
+  answer @0 :Text;           # yes | always | no
+  keys @1 :List(Text);       # tmux key names sent
+  tool @2 :Text;             # the approval answered, as the screen showed it
+  command @3 :Text;
+  by @4 :Text;
 }
 struct PaneSnapshot {
   screenHash @0 :Text;

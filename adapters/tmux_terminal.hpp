@@ -1,0 +1,143 @@
+// The tmux terminal: agents in real tmux panes, watched through one
+// control-mode client per tmux server (`tmux -L SOCKET -C attach`).
+//
+// Layout: a session per team and a window per agent, named `TEAM:NAME`
+// (NAME is `ROLE-N`), started in the team's project directory with the
+// profile's launch command run directly (never through a shell). Each
+// agent window is also linked into the control session (`_tmo`), because
+// tmux sends a control client %output only for the panes of its own
+// session; people attach to the team sessions and never see `_tmo`.
+//
+// Watching: %output of a pane schedules a capture-pane of it (the first
+// after capture_delay, then at most one per capture_interval while it keeps
+// drawing), never a timer poll; an idle pane costs nothing. Each capture
+// is read with the agent's profile (classify()); a change of state is
+// reported through callbacks::observe, and the screen through
+// callbacks::snapshot when it changed (by hash) and either the state
+// changed or snapshot_interval passed since the last one. Pane death comes
+// through a subscription to #{pane_dead} (remain-on-exit keeps the last
+// screen), and a closed window as %window-close: both are "exited".
+// A trust dialog is answered with the profile's policy (trust_keys()).
+//
+// Delivery (deliver()), one attempt:
+//   1. wait (up to ready_timeout) for the agent's input line; refuse when
+//      a dialog or a dead pane shows;
+//   2. type the text with `send-keys -l` (newlines become spaces: a
+//      control-mode line cannot carry them, and an Enter inside the text
+//      would submit half of it), unless this message id was typed before
+//      and its text is still in the input line;
+//   3. check that the text's tail reached the input line;
+//   4. after the profile's enter_delay, press Enter as its own command and
+//      check that the input was taken (the text left the input line or
+//      the agent went busy), pressing Enter again up to enter_tries times.
+// A retry of the same id after a failed attempt presses Enter again when
+// the text is still in the input, counts the message as delivered when it
+// shows above the input line (taken late), and types it again only when
+// it is nowhere on screen.
+//
+// The server is started when none runs on the socket; the control client
+// is restarted with backoff if it dies, and a stale control client left on
+// `_tmo` by an earlier tmo is detached. After a restart of tmo, open() of
+// an agent whose window still exists takes that pane over (reattached).
+//
+// Thread-safety: every public function may be called from any thread; all
+// work happens on the terminal's own thread, and callbacks are called from
+// it and must not block.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/ports.hpp"
+#include "adapters/profiles.hpp"
+
+namespace tmo::adapters {
+
+struct tmux_options {
+  std::string socket;  // tmux -L NAME (required)
+  std::string tmux = "tmux";
+  std::string control_session = "_tmo";
+  int cols = 200;
+  int rows = 50;
+  // Where agents' own directories go: ROOT/TEAM/NAME ("{agent_dir}" in a
+  // profile's environment). Required for profiles that use it.
+  std::string agents_root;
+  // Set in every agent's environment (TMO_HOME, ...), besides TMO_AGENT.
+  std::vector<std::pair<std::string, std::string>> env;
+  // Called on the terminal's thread before an agent's pane is started, to
+  // prepare its directory (Claude's settings.json hooks); an error refuses
+  // the open.
+  std::function<status(const actors::pane_request&, const profile&,
+                       const std::string& agent_dir)>
+      prepare;
+  int64_t capture_delay_ns = 20'000'000;     // 20 ms after output
+  int64_t capture_interval_ns = 80'000'000;  // then at most every 80 ms
+  int64_t snapshot_interval_ns = 2'000'000'000;
+  size_t snapshot_max_bytes = 16 * 1024;
+  int64_t ready_timeout_ns = 5'000'000'000;
+  int64_t confirm_timeout_ns = 1'000'000'000;  // per check after keys
+  int64_t poll_ns = 15'000'000;                // between checks
+  int enter_tries = 3;
+  bool accept_trust = true;
+  // A time zone offset for reset times shown without a zone (minutes).
+  int local_offset_minutes = 0;
+};
+
+class tmux_terminal final : public actors::terminal_port {
+ public:
+  struct callbacks {
+    std::function<void(const std::string& agent, const std::string& state,
+                       const std::string& detail)>
+        observe;
+    std::function<void(const std::string& agent, const std::string& hash,
+                       const std::string& text, int cols, int rows)>
+        snapshot;
+  };
+
+  // Connects (starting the server and the control session if needed).
+  static result<std::unique_ptr<tmux_terminal>> start(tmux_options opts,
+                                                      callbacks cb);
+  // Stops the control client. Agents' panes keep running.
+  ~tmux_terminal() override;
+
+  void open(const actors::pane_request& req,
+            std::function<void(result<actors::pane_opened>)> done) override;
+  void close(const std::string& agent) override;
+  void deliver(const std::string& agent, const std::string& message_id,
+               const std::string& text, done_fn done) override;
+
+  // Answers the approval on the agent's screen: "yes", "always" or "no"
+  // with the profile's keys. Refused when no approval shows, or it has no
+  // such option.
+  struct answered {
+    std::vector<std::string> keys;
+    std::string tool, command;
+  };
+  void answer(const std::string& agent, const std::string& word,
+              std::function<void(result<answered>)> done);
+
+  // The agent's screen as it is now (capture-pane -p).
+  void screen(const std::string& agent,
+              std::function<void(result<std::string>)> done);
+
+  const std::string& socket() const;
+
+  struct impl;
+
+ private:
+  explicit tmux_terminal(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+// The tail of a message that must show in the input line once typed: its
+// last 24 non-blank bytes (whole UTF-8 characters), newlines as spaces.
+std::string typed_tail(const std::string& typed);
+
+// The text as it is typed: \r, \n and \t become spaces, NUL and 0xff are
+// dropped (tmux cannot carry them).
+std::string typeable(const std::string& text);
+
+}  // namespace tmo::adapters

@@ -1,0 +1,228 @@
+// The tmux terminal against a real tmux (a private server per test): panes
+// per agent, state from the screen, confirmed delivery, pane death,
+// re-attaching after a restart, answering an approval. The agent is a
+// shell, or tests/fake_agent.cpp drawing Claude Code's screens.
+#include "adapters/tmux_terminal.hpp"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <sstream>
+
+#include "adapters/git.hpp"
+#include "test_util.hpp"
+#include "tmux_driver.hpp"
+
+namespace tmo::adapters {
+namespace {
+
+using namespace std::chrono_literals;
+using test::temp_dir;
+
+// What the terminal reported, for waiting on.
+struct watcher {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::tuple<std::string, std::string, std::string>> seen;
+  std::vector<std::string> snapshots;
+
+  tmux_terminal::callbacks callbacks() {
+    tmux_terminal::callbacks cb;
+    cb.observe = [this](const std::string& a, const std::string& s,
+                        const std::string& d) {
+      std::lock_guard lock(mu);
+      seen.emplace_back(a, s, d);
+      cv.notify_all();
+    };
+    cb.snapshot = [this](const std::string& a, const std::string& hash,
+                         const std::string&, int, int) {
+      std::lock_guard lock(mu);
+      snapshots.push_back(a + " " + hash);
+    };
+    return cb;
+  }
+  // Waits until `agent`'s latest state is `state`; its detail.
+  std::optional<std::string> wait_for(const std::string& agent,
+                                      const std::string& state,
+                                      std::chrono::milliseconds limit = 10s) {
+    std::unique_lock lock(mu);
+    std::optional<std::string> out;
+    cv.wait_for(lock, limit, [&] {
+      for (auto it = seen.rbegin(); it != seen.rend(); ++it)
+        if (std::get<0>(*it) == agent) {
+          if (std::get<1>(*it) == state) out = std::get<2>(*it);
+          return out.has_value();
+        }
+      return false;
+    });
+    return out;
+  }
+};
+
+tmux_options options_for(const test::tmux_server& srv, const temp_dir& tmp) {
+  tmux_options o;
+  o.socket = srv.socket();
+  o.agents_root = tmp.path() + "/agents";
+  o.cols = 120;
+  o.rows = 30;
+  return o;
+}
+
+result<actors::pane_opened> open_pane(tmux_terminal& t,
+                                      const actors::pane_request& req) {
+  std::promise<result<actors::pane_opened>> p;
+  auto f = p.get_future();
+  t.open(req,
+         [&p](result<actors::pane_opened> r) { p.set_value(std::move(r)); });
+  if (f.wait_for(20s) != std::future_status::ready)
+    return status::io_error("open timed out");
+  return f.get();
+}
+
+std::pair<bool, std::string> deliver(tmux_terminal& t, const std::string& agent,
+                                     const std::string& id,
+                                     const std::string& text) {
+  std::promise<std::pair<bool, std::string>> p;
+  auto f = p.get_future();
+  t.deliver(agent, id, text, [&p](bool ok, std::string why) {
+    p.set_value({ok, std::move(why)});
+  });
+  if (f.wait_for(30s) != std::future_status::ready) return {false, "timed out"};
+  return f.get();
+}
+
+std::string tmux_out(const test::tmux_server& srv,
+                     std::vector<std::string> args) {
+  std::vector<std::string> argv = {"tmux", "-L", srv.socket()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv).out;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool eventually(const std::function<bool()>& f,
+                std::chrono::milliseconds limit = 10s) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (f()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return f();
+}
+
+TEST(TypedTail, IsTheLastNonBlankBytesOfWholeCharacters) {
+  EXPECT_EQ(typed_tail("hello world"), "helloworld");
+  EXPECT_EQ(typed_tail("a\nb\tc"), "abc");
+  std::string long_text(30, 'x');
+  long_text += "é";  // two bytes
+  auto t = typed_tail(long_text);
+  EXPECT_LE(t.size(), 24u);
+  EXPECT_EQ(t.substr(t.size() - 2), "é");
+  EXPECT_EQ(typeable(std::string("a\nb\0c\xff", 6)), "a bc");
+}
+
+TEST(TmuxTerminal, RunsAShellAgentInItsWindowAndDeliversConfirmed) {
+  test::tmux_server srv;
+  ASSERT_TRUE(srv.ok());
+  temp_dir tmp;
+  watcher w;
+  auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
+  ASSERT_TRUE(t) << t.error().message();
+  auto opened =
+      open_pane(**t, {"alpha/dev-1", "dev", "shell", tmp.path(), "sh"});
+  ASSERT_TRUE(opened) << opened.error().message();
+  EXPECT_EQ(opened->target, "alpha:dev-1");
+  EXPECT_FALSE(opened->reattached);
+  EXPECT_EQ(opened->pane_id.substr(0, 1), "%");
+  // A session per team, a window per agent, in the project directory,
+  // with the agent's name in its environment.
+  auto windows = tmux_out(srv, {"list-windows", "-t", "=alpha", "-F",
+                                "#{window_name} #{pane_current_path}"});
+  EXPECT_NE(windows.find("dev-1 " + tmp.path()), std::string::npos) << windows;
+  ASSERT_TRUE(w.wait_for("alpha/dev-1", "idle"));
+
+  // Shell metacharacters in a message are text for the agent, typed
+  // literally: the shell in the pane is what runs them.
+  auto r =
+      deliver(**t, "alpha/dev-1", "m-1", "echo \"it's $((40+2))\" > out.txt");
+  EXPECT_TRUE(r.first) << r.second;
+  EXPECT_TRUE(eventually(
+      [&] { return slurp(tmp.path() + "/out.txt") == "it's 42\n"; }));
+  r = deliver(**t, "alpha/dev-1", "m-2", "echo second >> out.txt");
+  EXPECT_TRUE(r.first) << r.second;
+  EXPECT_TRUE(eventually(
+      [&] { return slurp(tmp.path() + "/out.txt") == "it's 42\nsecond\n"; }));
+
+  // A second agent of the team: another window of the same session.
+  ASSERT_TRUE(open_pane(**t, {"alpha/qa-1", "qa", "shell", tmp.path(), "sh"}));
+  windows =
+      tmux_out(srv, {"list-windows", "-t", "=alpha", "-F", "#{window_name}"});
+  EXPECT_EQ(windows, "dev-1\nqa-1\n");
+
+  (*t)->close("alpha/qa-1");
+  EXPECT_TRUE(eventually([&] {
+    return tmux_out(srv, {"list-windows", "-t", "=alpha", "-F",
+                          "#{window_name}"}) == "dev-1\n";
+  }));
+  r = deliver(**t, "alpha/qa-1", "m-3", "echo nobody");
+  EXPECT_FALSE(r.first);
+}
+
+TEST(TmuxTerminal, ReportsPaneDeathWithItsExitStatus) {
+  test::tmux_server srv;
+  temp_dir tmp;
+  watcher w;
+  auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
+  ASSERT_TRUE(t) << t.error().message();
+  ASSERT_TRUE(open_pane(**t, {"beta/dev-1", "dev", "shell", tmp.path(),
+                              "sh -c \"sleep 0.5; exit 3\""}));
+  auto d = w.wait_for("beta/dev-1", "exited");
+  ASSERT_TRUE(d);
+  // tmux 3.3a sometimes marks a pane dead without ever having its status
+  // (about 1 run in 10 here); then the death is reported without it.
+  if (*d != "its pane died") EXPECT_EQ(*d, "exit status 3");
+  auto r = deliver(**t, "beta/dev-1", "m-1", "hello");
+  EXPECT_FALSE(r.first);
+}
+
+TEST(TmuxTerminal, TakesOverItsPanesAfterARestart) {
+  test::tmux_server srv;
+  temp_dir tmp;
+  watcher w;
+  std::string pane;
+  {
+    auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
+    ASSERT_TRUE(t) << t.error().message();
+    auto o = open_pane(**t, {"gamma/dev-1", "dev", "shell", tmp.path(), "sh"});
+    ASSERT_TRUE(o);
+    pane = o->pane_id;
+    ASSERT_TRUE(w.wait_for("gamma/dev-1", "idle"));
+  }
+  // The control client is gone; the pane is not.
+  auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
+  ASSERT_TRUE(t) << t.error().message();
+  auto o = open_pane(**t, {"gamma/dev-1", "dev", "shell", tmp.path(), "sh"});
+  ASSERT_TRUE(o) << o.error().message();
+  EXPECT_TRUE(o->reattached);
+  EXPECT_EQ(o->pane_id, pane);
+  auto r = deliver(**t, "gamma/dev-1", "m-1", "echo again > again.txt");
+  EXPECT_TRUE(r.first) << r.second;
+  EXPECT_TRUE(eventually(
+      [&] { return slurp(tmp.path() + "/again.txt") == "again\n"; }));
+  // One control client: the old one is gone.
+  auto clients =
+      tmux_out(srv, {"list-clients", "-F", "#{client_control_mode}"});
+  EXPECT_EQ(clients, "1\n");
+}
+
+}  // namespace
+}  // namespace tmo::adapters
