@@ -352,11 +352,6 @@ agent_actor::behavior_type agent(
     terminal_port* terminal, escalation_sink pm) {
   self->state.agent = std::move(initial);
   self->state.config = config;
-  // What the log says is still to do: undelivered messages (a retry types
-  // nothing twice) and a stuck spell's escalation clock.
-  pump(self, log, clock, terminal, pm);
-  arm_stuck_timer(self, clock);
-  arm_commit_timer(self, clock);
   if (self->state.agent.exists && self->state.agent.state != "exited") {
     // Its terminal: a new pane, or the one it had before a restart.
     auto& a = self->state.agent;
@@ -372,6 +367,11 @@ agent_actor::behavior_type agent(
                        r.error().message());
     });
   }
+  // What the log says is still to do: undelivered messages (a retry types
+  // nothing twice) and a stuck spell's escalation clock.
+  pump(self, log, clock, terminal, pm);
+  arm_stuck_timer(self, clock);
+  arm_commit_timer(self, clock);
   return {
       [=](deliver_atom, deliver_request req) -> caf::result<send_reply> {
         auto& a = self->state.agent;

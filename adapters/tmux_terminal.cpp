@@ -280,8 +280,9 @@ struct tmux_terminal::impl {
         "'#{session_name}\t#{window_name}\t#{pane_id}\t#{window_id}\t#{pane_"
         "dead}'",
         [this, then](const tmux_notification& n) {
+          // Sessions are only added: one we are creating may not be in a
+          // listing asked for before its new-session.
           existing.clear();
-          sessions.clear();
           std::set<std::string> linked_windows;
           for (auto& l : n.body) {
             auto f = split_tabs(l);
@@ -689,6 +690,7 @@ struct tmux_terminal::impl {
       std::vector<std::string> words;
       bool new_session = !sessions.count(team);
       if (new_session) {
+        sessions.insert(team);  // the next open of the team adds a window
         words = {"new-session", "-d",
                  "-s",          team,
                  "-n",          name,
@@ -723,6 +725,7 @@ struct tmux_terminal::impl {
       }
       command(line, [=, this](const tmux_notification& n) {
         opening.erase(req.agent);
+        if (!n.ok && new_session) sessions.erase(team);
         if (!n.ok || n.body.empty()) {
           done(status::io_error("tmux could not open " + target + ": " +
                                 (n.body.empty() ? "no reply" : n.body[0])));
@@ -906,8 +909,12 @@ struct tmux_terminal::impl {
         return finish(d, false, "could not read the screen of " + d->agent);
       auto r = classify(*p->prof, *screen, clock());
       auto input = input_text(*p->prof, *screen);
-      bool still = input && contains_ignoring_space(*input, d->tail);
-      if (!still || r.state == agent_state::busy) return finish(d, true, "");
+      // Taken: the text left the input line. Busy alone says nothing (the
+      // agent may still be on the previous message), but for a CLI that
+      // hides its input line while it works.
+      bool taken = input ? !contains_ignoring_space(*input, d->tail)
+                         : r.state == agent_state::busy;
+      if (taken) return finish(d, true, "");
       if (mono_ns() < d->deadline)
         return at(mono_ns() + o.poll_ns, [this, d] { check_taken(d); });
       if (d->enters < o.enter_tries) return press_enter(d);

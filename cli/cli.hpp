@@ -69,5 +69,6 @@ void register_send(CLI::App& app, context& ctx);
 void register_schedule(CLI::App& app, context& ctx);
 void register_apply(CLI::App& app, context& ctx);
 void register_classify(CLI::App& app, context& ctx);
+void register_hook(CLI::App& app, context& ctx);
 
 }  // namespace tmo::cli

@@ -1,6 +1,7 @@
 // tmo team create | list: teams of a running tmo.
 #include <filesystem>
 
+#include "adapters/profiles.hpp"
 #include "cli/cli.hpp"
 #include "cli/daemon.hpp"
 
@@ -9,16 +10,31 @@ namespace tmo::cli {
 namespace {
 
 struct create_options {
-  std::string name, project, size, agents, profile = "sim";
+  std::string name, project, size, agents, profile = "sim", command;
   std::vector<std::string> briefings;  // ROLE=FILE
 };
 
+// The profiles an agent can have: the simulated one and the real CLIs.
+std::vector<std::string> profile_choices() {
+  std::vector<std::string> out = {"sim"};
+  for (auto& p : adapters::profiles()) out.push_back(p.name);
+  return out;
+}
+
+// A --cmd that would need a shell is refused here, with the reason.
+bool command_ok(const std::string& cmd) {
+  if (cmd.empty()) return true;
+  auto words = adapters::split_command(cmd);
+  if (words) return true;
+  std::fprintf(stderr, "tmo: --cmd: %s\n", words.error().message().c_str());
+  return false;
+}
+
 int run_create(const context& ctx, const create_options& o) {
-  nlohmann::json req = {{"verb", "team.create"},
-                        {"name", o.name},
-                        {"project", o.project},
-                        {"size", o.size},
-                        {"profile", o.profile}};
+  nlohmann::json req = {{"verb", "team.create"}, {"name", o.name},
+                        {"project", o.project},  {"size", o.size},
+                        {"profile", o.profile},  {"command", o.command}};
+  if (!command_ok(o.command)) return exit_usage;
   req["roles"] = split_list(o.agents);
   nlohmann::json briefings = nlohmann::json::object();
   for (auto& b : o.briefings) {
@@ -81,6 +97,7 @@ struct spawn_options {
 };
 
 int run_spawn(const context& ctx, const spawn_options& o) {
+  if (!command_ok(o.command)) return exit_usage;
   std::string briefing;
   if (!o.briefing_file.empty()) {
     auto b = read_text_file(o.briefing_file, "--briefing");
@@ -159,8 +176,15 @@ void register_team(CLI::App& app, context& ctx) {
   create->add_option("--briefing", o->briefings,
                      "ROLE=FILE: the briefing of a role (a custom role in "
                      "--agents needs one)");
-  create->add_option("--profile", o->profile, "agent profile (sim for now)")
-      ->capture_default_str();
+  create
+      ->add_option("--profile", o->profile,
+                   "agent profile: sim (simulated), claude, codex, gemini, "
+                   "aider or shell (in tmux)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(profile_choices()));
+  create->add_option("--cmd", o->command,
+                     "launch this command instead of the profile's (no "
+                     "shell: quotes group words, nothing is expanded)");
   add_data_dir(create, ctx);
   create->callback([&ctx, o] {
     // A relative project dir means the caller's directory, not the daemon's.
@@ -206,9 +230,10 @@ void register_team(CLI::App& app, context& ctx) {
                    "lead, or a custom role")
       ->required();
   spawn->add_option("--name", so->name, "its name (default: the next free)");
-  spawn->add_option("--profile", so->profile,
-                    "its profile (default: the "
-                    "team's)");
+  spawn
+      ->add_option("--profile", so->profile,
+                   "its profile (default: the team's)")
+      ->check(CLI::IsMember(profile_choices()));
   spawn->add_option("--cmd", so->command,
                     "launch this command instead of the profile's");
   spawn->add_option("--briefing", so->briefing_file,
@@ -226,6 +251,37 @@ void register_team(CLI::App& app, context& ctx) {
   add_data_dir(kill, ctx);
   kill->callback([&ctx, victim] {
     ctx.run = [&ctx, victim] { return run_kill(ctx, *victim); };
+  });
+
+  auto ans = std::make_shared<std::pair<std::string, std::string>>();
+  auto* answer = agent->add_subcommand(
+      "answer", "Answer the approval on an agent's screen");
+  answer->footer(
+      "Types the key the agent's CLI takes for the answer (Claude Code: 1, 2 "
+      "or 3;\n"
+      "Codex: y, p or Esc; Gemini: arrows and Enter) and records "
+      "agent.answered.\n\n"
+      "Example:\n"
+      "  tmo agent answer alpha/dev-1 yes");
+  answer->add_option("AGENT", ans->first, "TEAM/AGENT")->required();
+  answer->add_option("ANSWER", ans->second, "yes, always or no")
+      ->required()
+      ->check(CLI::IsMember({"yes", "always", "no"}));
+  add_data_dir(answer, ctx);
+  answer->callback([&ctx, ans] {
+    ctx.run = [&ctx, ans] {
+      auto r = call_daemon(ctx.data_dir, {{"verb", "agent.answer"},
+                                          {"agent", ans->first},
+                                          {"answer", ans->second}});
+      if (!r) return fail(r.error());
+      std::string keys;
+      for (auto& k : (*r)["keys"])
+        keys += (keys.empty() ? "" : " ") + k.get<std::string>();
+      write_out("answered " + ans->second + " (" + keys + ") to " + ans->first +
+                ": " + r->value("tool", "") + " " + r->value("command", "") +
+                "\n");
+      return exit_ok;
+    };
   });
 
   auto output = std::make_shared<std::string>("table");

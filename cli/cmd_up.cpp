@@ -115,6 +115,14 @@ int print_status(const std::string& dir, const std::string& output) {
   std::string out = "tmo: running for " + ctx.data_dir + " (pid " +
                     std::to_string(r->value("pid", 0)) + "), log head seq " +
                     std::to_string(r->value("head_seq", 0)) + "\n";
+  bool in_tmux = false;
+  for (auto& t : (*r)["teams"])
+    if (t.value("profile", "sim") != "sim") in_tmux = true;
+  for (auto& a : (*r)["agents"])
+    if (a.value("profile", "sim") != "sim") in_tmux = true;
+  if (in_tmux)
+    out += "agents in tmux: tmux -L " + r->value("tmux_socket", "") +
+           " attach -t TEAM\n";
   if (r->contains("next_checkin")) {
     auto& c = (*r)["next_checkin"];
     out += "next check-in: " + c.value("id", "") + " for " +
@@ -205,6 +213,9 @@ void register_up(CLI::App& app, context& ctx) {
                  "tmo_bench_actors)")
       ->capture_default_str()
       ->check(CLI::IsMember({"stealing", "sharing"}));
+  up->add_option("--tmux-socket", opts->tmux_socket,
+                 "the tmux server (-L NAME) for agents in tmux (default: "
+                 "tmo- and a hash of the data directory)");
   up->add_flag("--auto-commit", opts->auto_commit,
                "commit the agent's work instead (git add -A; git commit)");
   add_data_dir(up, ctx);

@@ -7,6 +7,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -17,8 +20,10 @@
 #include "actors/scheduler.hpp"
 #include "adapters/control_socket.hpp"
 #include "adapters/git.hpp"
+#include "adapters/hooks.hpp"
 #include "adapters/sim_agents.hpp"
 #include "cli/cli.hpp"
+#include "cli/terminals.hpp"
 #include "store/event_log.hpp"
 
 namespace tmo::cli {
@@ -50,6 +55,15 @@ status append_lifecycle(store::event_log& log, const std::string& dir,
   v.push_back(std::move(d));
   auto r = log.append(std::move(v));
   return r ? status::ok() : r.error();
+}
+
+// Appends one event now; its seq.
+result<uint64_t> append_one(store::event_log& log, events::draft d) {
+  std::vector<events::draft> v;
+  v.push_back(std::move(d));
+  auto r = log.append(std::move(v));
+  if (!r) return r.error();
+  return r->first_seq;
 }
 
 nlohmann::json error_reply(const std::string& e) {
@@ -145,10 +159,10 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
     caf::actor_system sys{cfg};
     actors::store_log_port port(**log);
     system_clock clock;
-    // Every profile is simulated until [tmux]. What the simulated agents
-    // see and write goes to the orchestrator, as a pane's would.
-    // Set once the orchestrator exists; a restarted agent may be typed to
-    // (and answer) while it is still starting.
+    // Profile "sim" is simulated: what the simulated agents see and write
+    // goes to the orchestrator, as a pane's would. Set once the orchestrator
+    // exists; a restarted agent may be typed to (and answer) while it is still
+    // starting.
     struct router_slot {
       std::mutex mu;
       actors::orchestrator_actor to;
@@ -161,7 +175,7 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
     adapters::sim_options sim;
     sim.seed = opts.seed;
     sim.time_scale = opts.sim_speed > 0 ? 1.0 / opts.sim_speed : 1.0;
-    adapters::sim_fleet terminal(
+    adapters::sim_fleet simulated(
         sys, sim,
         [router](const std::string& agent, const std::string& state,
                  const std::string& detail) {
@@ -173,6 +187,59 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
           caf::anon_send(router->get(), actors::send_atom_v,
                          actors::send_message{from, to, text, false, ""});
         });
+    // Every other profile runs in tmux.
+    std::error_code ec;
+    auto abs_dir =
+        std::filesystem::absolute(dir, ec).lexically_normal().string();
+    adapters::tmux_options tmux;
+    tmux.socket =
+        opts.tmux_socket.empty() ? default_tmux_socket(dir) : opts.tmux_socket;
+    tmux.agents_root = abs_dir + "/agents";
+    tmux.env = {{"TMO_HOME", abs_dir}};
+    {
+      std::time_t t = std::time(nullptr);
+      std::tm local{};
+      ::localtime_r(&t, &local);
+      tmux.local_offset_minutes = static_cast<int>(local.tm_gmtoff / 60);
+    }
+    auto self_exe =
+        std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    tmux.prepare = [abs_dir, self_exe](const actors::pane_request& req,
+                                       const adapters::profile& prof,
+                                       const std::string& agent_dir) {
+      if (prof.name != "claude") return status::ok();
+      // Claude Code's hooks: PermissionRequest and Stop come to us.
+      return adapters::install_claude_hooks(
+          agent_dir, adapters::shell_quote(self_exe) +
+                         " hook claude --data-dir " +
+                         adapters::shell_quote(abs_dir) + " --agent " +
+                         adapters::shell_quote(req.agent));
+    };
+    adapters::tmux_terminal::callbacks tmux_cb;
+    tmux_cb.observe = [router](const std::string& agent,
+                               const std::string& state,
+                               const std::string& detail) {
+      caf::anon_send(router->get(), actors::observe_atom_v, agent, state,
+                     detail);
+    };
+    store::event_log* store = log->get();
+    tmux_cb.snapshot = [store](const std::string& agent,
+                               const std::string& hash, const std::string& text,
+                               int cols, int rows) {
+      events::draft d("agent/" + agent, "terminal", now_ns());
+      auto e = d.payload().initPaneSnapshot();
+      e.setScreenHash(capnp::Text::Reader(hash.data(), hash.size()));
+      e.setText(capnp::Text::Reader(text.data(), text.size()));
+      e.setCols(static_cast<uint16_t>(cols));
+      e.setRows(static_cast<uint16_t>(rows));
+      auto s = d.seal();
+      if (!s) return;
+      std::vector<events::sealed> v;
+      v.push_back(std::move(*s));
+      store->append_async(std::move(v), {},
+                          [](result<store::append_result>) {});
+    };
+    routed_terminal terminal(simulated, tmux, tmux_cb);
     adapters::process_git git;
     actors::agent_config agents;
     agents.stuck_after_ns = opts.stuck_after_ns;
@@ -208,6 +275,7 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
           for (auto& [role, text] : req["briefings"].items())
             if (text.is_string()) cmd.briefings[role] = text.get<std::string>();
         cmd.profile = req.value("profile", "sim");
+        cmd.command = req.value("command", "");
         return ask<actors::team_reply>(
             self, sys, orch,
             [](auto& r) {
@@ -289,6 +357,72 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
         return ask<std::vector<actors::checkin_info>>(
             self, sys, sched, list_as("checkins", checkin_json),
             actors::list_checkins_atom_v);
+      if (verb == "agent.answer") {
+        // A person's answer to the approval on an agent's screen.
+        auto agent = req.value("agent", std::string{});
+        auto word = req.value("answer", std::string{});
+        auto t = terminal.tmux();
+        if (!t) return error_reply(t.error().message());
+        std::promise<result<adapters::tmux_terminal::answered>> p;
+        auto f = p.get_future();
+        (*t)->answer(agent, word,
+                     [&p](result<adapters::tmux_terminal::answered> a) {
+                       p.set_value(std::move(a));
+                     });
+        if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
+          return error_reply("tmux did not answer in 10 s");
+        auto a = f.get();
+        if (!a) return error_reply(a.error().message());
+        events::draft d("agent/" + agent, req.value("by", "cli"), now_ns());
+        auto e = d.payload().initAgentAnswered();
+        e.setAnswer(capnp::Text::Reader(word.data(), word.size()));
+        auto keys = e.initKeys(static_cast<unsigned>(a->keys.size()));
+        for (unsigned i = 0; i < a->keys.size(); ++i)
+          keys.set(i,
+                   capnp::Text::Reader(a->keys[i].data(), a->keys[i].size()));
+        e.setTool(capnp::Text::Reader(a->tool.data(), a->tool.size()));
+        e.setCommand(capnp::Text::Reader(a->command.data(), a->command.size()));
+        auto by = req.value("by", std::string{"cli"});
+        e.setBy(capnp::Text::Reader(by.data(), by.size()));
+        auto r = append_one(**log, std::move(d));
+        if (!r) return error_reply(r.error().message());
+        return {{"ok", true},
+                {"keys", a->keys},
+                {"tool", a->tool},
+                {"command", a->command},
+                {"seq", *r}};
+      }
+      if (verb == "hook") {
+        // A hook call from an agent's CLI: recorded, then what it says.
+        auto agent = req.value("agent", std::string{});
+        auto source = req.value("source", std::string{});
+        auto call =
+            adapters::read_claude_hook(req.value("payload", std::string{}));
+        if (!call) return error_reply(call.error().message());
+        events::draft d("agent/" + agent, "hook", now_ns());
+        auto e = d.payload().initHookReceived();
+        auto set = [](auto setter, const std::string& v) {
+          setter(capnp::Text::Reader(v.data(), v.size()));
+        };
+        set([&](auto t) { e.setSource(t); }, source);
+        set([&](auto t) { e.setEvent(t); }, call->event);
+        set([&](auto t) { e.setTool(t); }, call->tool);
+        set([&](auto t) { e.setCommand(t); }, call->command);
+        set([&](auto t) { e.setSessionId(t); }, call->session_id);
+        auto r = append_one(**log, std::move(d));
+        if (!r) return error_reply(r.error().message());
+        // Authoritative: Stop is idle; PermissionRequest is an approval
+        // with its exact command. Until [approvals] the person decides:
+        // the decision is empty.
+        if (call->event == "Stop")
+          caf::anon_send(orch, actors::observe_atom_v, agent,
+                         std::string{"idle"}, std::string{});
+        else if (call->event == "PermissionRequest")
+          caf::anon_send(orch, actors::observe_atom_v, agent,
+                         std::string{"waiting_approval"},
+                         call->tool + ": " + call->command);
+        return {{"ok", true}, {"decision", ""}, {"seq", *r}};
+      }
       if (verb == "agent.list")
         return ask<std::vector<actors::agent_info>>(
             self, sys, orch, list_as("agents", agent_json),
@@ -301,6 +435,7 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
         out["data_dir"] = dir;
         out["pid"] = ::getpid();
         out["head_seq"] = (*log)->head();
+        out["tmux_socket"] = tmux.socket;
         auto checkins = ask<std::vector<actors::checkin_info>>(
             self, sys, sched,
             [](auto& all) {
@@ -358,12 +493,16 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
       sa.sa_handler = on_signal;
       ::sigaction(SIGINT, &sa, nullptr);
       ::sigaction(SIGTERM, &sa, nullptr);
+      // A pipe to a process that died (a tmux client) is an error to
+      // handle, not a reason to die.
+      ::signal(SIGPIPE, SIG_IGN);
       std::fprintf(stderr, "tmo: running for %s (pid %d)\n", dir.c_str(),
                    ::getpid());
       while (!stopping)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       (*server)->stop();  // no new commands; the one in hand has finished
     }
+    simulated.stop();
     terminal.stop();
     caf::anon_send_exit(projections, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);

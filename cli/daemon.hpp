@@ -16,6 +16,7 @@ struct daemon_options {
   int64_t commit_after_ns = 1'800'000'000'000;  // busy, no commit: remind
   bool auto_commit = false;                     // ...or commit for it
   std::string scheduler = "stealing";  // CAF's policy: stealing or sharing
+  std::string tmux_socket;  // tmux -L name; "" = default_tmux_socket(dir)
 };
 
 // Runs the actor system for `data_dir` until `tmo down`, SIGINT or SIGTERM.

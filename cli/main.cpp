@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
   register_schedule(app, ctx);
   register_apply(app, ctx);
   register_classify(app, ctx);
+  register_hook(app, ctx);
   register_completion(app, ctx);
 
   try {

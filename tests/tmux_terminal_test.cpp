@@ -119,6 +119,20 @@ bool eventually(const std::function<bool()>& f,
   return f();
 }
 
+class TmuxTerminal : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(srv.ok());
+    auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
+    ASSERT_TRUE(t) << t.error().message();
+    term = std::move(*t);
+  }
+  test::tmux_server srv;
+  temp_dir tmp;
+  watcher w;
+  std::unique_ptr<tmux_terminal> term;
+};
+
 TEST(TypedTail, IsTheLastNonBlankBytesOfWholeCharacters) {
   EXPECT_EQ(typed_tail("hello world"), "helloworld");
   EXPECT_EQ(typed_tail("a\nb\tc"), "abc");
@@ -130,15 +144,9 @@ TEST(TypedTail, IsTheLastNonBlankBytesOfWholeCharacters) {
   EXPECT_EQ(typeable(std::string("a\nb\0c\xff", 6)), "a bc");
 }
 
-TEST(TmuxTerminal, RunsAShellAgentInItsWindowAndDeliversConfirmed) {
-  test::tmux_server srv;
-  ASSERT_TRUE(srv.ok());
-  temp_dir tmp;
-  watcher w;
-  auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
-  ASSERT_TRUE(t) << t.error().message();
+TEST_F(TmuxTerminal, RunsAShellAgentInItsWindowAndDeliversConfirmed) {
   auto opened =
-      open_pane(**t, {"alpha/dev-1", "dev", "shell", tmp.path(), "sh"});
+      open_pane(*term, {"alpha/dev-1", "dev", "shell", tmp.path(), "sh"});
   ASSERT_TRUE(opened) << opened.error().message();
   EXPECT_EQ(opened->target, "alpha:dev-1");
   EXPECT_FALSE(opened->reattached);
@@ -153,68 +161,62 @@ TEST(TmuxTerminal, RunsAShellAgentInItsWindowAndDeliversConfirmed) {
   // Shell metacharacters in a message are text for the agent, typed
   // literally: the shell in the pane is what runs them.
   auto r =
-      deliver(**t, "alpha/dev-1", "m-1", "echo \"it's $((40+2))\" > out.txt");
+      deliver(*term, "alpha/dev-1", "m-1", "echo \"it's $((40+2))\" > out.txt");
   EXPECT_TRUE(r.first) << r.second;
   EXPECT_TRUE(eventually(
       [&] { return slurp(tmp.path() + "/out.txt") == "it's 42\n"; }));
-  r = deliver(**t, "alpha/dev-1", "m-2", "echo second >> out.txt");
+  r = deliver(*term, "alpha/dev-1", "m-2", "echo second >> out.txt");
   EXPECT_TRUE(r.first) << r.second;
   EXPECT_TRUE(eventually(
       [&] { return slurp(tmp.path() + "/out.txt") == "it's 42\nsecond\n"; }));
 
   // A second agent of the team: another window of the same session.
-  ASSERT_TRUE(open_pane(**t, {"alpha/qa-1", "qa", "shell", tmp.path(), "sh"}));
+  ASSERT_TRUE(
+      open_pane(*term, {"alpha/qa-1", "qa", "shell", tmp.path(), "sh"}));
   windows =
       tmux_out(srv, {"list-windows", "-t", "=alpha", "-F", "#{window_name}"});
   EXPECT_EQ(windows, "dev-1\nqa-1\n");
 
-  (*t)->close("alpha/qa-1");
+  term->close("alpha/qa-1");
   EXPECT_TRUE(eventually([&] {
     return tmux_out(srv, {"list-windows", "-t", "=alpha", "-F",
                           "#{window_name}"}) == "dev-1\n";
   }));
-  r = deliver(**t, "alpha/qa-1", "m-3", "echo nobody");
+  r = deliver(*term, "alpha/qa-1", "m-3", "echo nobody");
   EXPECT_FALSE(r.first);
 }
 
-TEST(TmuxTerminal, ReportsPaneDeathWithItsExitStatus) {
-  test::tmux_server srv;
-  temp_dir tmp;
-  watcher w;
-  auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
-  ASSERT_TRUE(t) << t.error().message();
-  ASSERT_TRUE(open_pane(**t, {"beta/dev-1", "dev", "shell", tmp.path(),
-                              "sh -c \"sleep 0.5; exit 3\""}));
+TEST_F(TmuxTerminal, ReportsPaneDeathWithItsExitStatus) {
+  ASSERT_TRUE(open_pane(*term, {"beta/dev-1", "dev", "shell", tmp.path(),
+                                "sh -c \"sleep 0.5; exit 3\""}));
   auto d = w.wait_for("beta/dev-1", "exited");
   ASSERT_TRUE(d);
   // tmux 3.3a sometimes marks a pane dead without ever having its status
   // (about 1 run in 10 here); then the death is reported without it.
   if (*d != "its pane died") EXPECT_EQ(*d, "exit status 3");
-  auto r = deliver(**t, "beta/dev-1", "m-1", "hello");
+  auto r = deliver(*term, "beta/dev-1", "m-1", "hello");
   EXPECT_FALSE(r.first);
 }
 
-TEST(TmuxTerminal, TakesOverItsPanesAfterARestart) {
-  test::tmux_server srv;
-  temp_dir tmp;
-  watcher w;
+TEST_F(TmuxTerminal, TakesOverItsPanesAfterARestart) {
   std::string pane;
   {
-    auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
-    ASSERT_TRUE(t) << t.error().message();
-    auto o = open_pane(**t, {"gamma/dev-1", "dev", "shell", tmp.path(), "sh"});
+    auto o =
+        open_pane(*term, {"gamma/dev-1", "dev", "shell", tmp.path(), "sh"});
     ASSERT_TRUE(o);
     pane = o->pane_id;
     ASSERT_TRUE(w.wait_for("gamma/dev-1", "idle"));
   }
   // The control client is gone; the pane is not.
+  term.reset();
   auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
   ASSERT_TRUE(t) << t.error().message();
-  auto o = open_pane(**t, {"gamma/dev-1", "dev", "shell", tmp.path(), "sh"});
+  term = std::move(*t);
+  auto o = open_pane(*term, {"gamma/dev-1", "dev", "shell", tmp.path(), "sh"});
   ASSERT_TRUE(o) << o.error().message();
   EXPECT_TRUE(o->reattached);
   EXPECT_EQ(o->pane_id, pane);
-  auto r = deliver(**t, "gamma/dev-1", "m-1", "echo again > again.txt");
+  auto r = deliver(*term, "gamma/dev-1", "m-1", "echo again > again.txt");
   EXPECT_TRUE(r.first) << r.second;
   EXPECT_TRUE(eventually(
       [&] { return slurp(tmp.path() + "/again.txt") == "again\n"; }));
@@ -222,6 +224,78 @@ TEST(TmuxTerminal, TakesOverItsPanesAfterARestart) {
   auto clients =
       tmux_out(srv, {"list-clients", "-F", "#{client_control_mode}"});
   EXPECT_EQ(clients, "1\n");
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+// The fake agent draws Claude Code's screens: the claude profile reads it.
+std::string fake_agent(const std::string& log, const std::string& extra = "") {
+  return std::string(TMO_FAKE_AGENT) + " --think 200 --log " + log + " " +
+         extra;
+}
+
+TEST_F(TmuxTerminal, AnswersAnApprovalWithTheProfilesKeys) {
+  auto log = tmp.path() + "/agent.log";
+  ASSERT_TRUE(open_pane(
+      *term, {"delta/dev-1", "dev", "claude", tmp.path(), fake_agent(log)}));
+  ASSERT_TRUE(w.wait_for("delta/dev-1", "idle"));
+  auto r = deliver(*term, "delta/dev-1", "m-1", "APPROVE: npm run build");
+  ASSERT_TRUE(r.first) << r.second;
+  auto d = w.wait_for("delta/dev-1", "waiting_approval");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(*d, "Bash: npm run build");
+  // Nothing is typed into a dialog.
+  r = deliver(*term, "delta/dev-1", "m-2", "hello");
+  EXPECT_FALSE(r.first);
+  EXPECT_NE(r.second.find("dialog"), std::string::npos) << r.second;
+
+  std::promise<result<tmux_terminal::answered>> p;
+  term->answer("delta/dev-1", "yes", [&](result<tmux_terminal::answered> a) {
+    p.set_value(std::move(a));
+  });
+  auto a = p.get_future().get();
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->keys, std::vector<std::string>{"1"});
+  EXPECT_EQ(a->command, "npm run build");
+  ASSERT_TRUE(w.wait_for("delta/dev-1", "idle"));
+  EXPECT_TRUE(eventually([&] {
+    return lines_of(log) ==
+           std::vector<std::string>{"submitted APPROVE: npm run build",
+                                    "approved npm run build"};
+  })) << slurp(log);
+  // No approval on screen now: refused, nothing typed.
+  std::promise<result<tmux_terminal::answered>> p2;
+  term->answer("delta/dev-1", "no", [&](result<tmux_terminal::answered> a) {
+    p2.set_value(std::move(a));
+  });
+  EXPECT_FALSE(p2.get_future().get());
+}
+
+// Lost Enter keys (a fifth of them) are pressed again; no message is lost
+// or typed twice.
+TEST_F(TmuxTerminal, RetriesLostEnterKeysWithoutTypingTwice) {
+  auto log = tmp.path() + "/agent.log";
+  ASSERT_TRUE(open_pane(*term, {"eps/dev-1", "dev", "claude", tmp.path(),
+                                fake_agent(log, "--drop-enter 0.2 --seed 7")}));
+  ASSERT_TRUE(w.wait_for("eps/dev-1", "idle"));
+  std::vector<std::string> want;
+  for (int i = 1; i <= 20; ++i) {
+    auto id = "m-" + std::to_string(i);
+    auto text = "message number " + std::to_string(i) + " with \"quotes\"";
+    std::pair<bool, std::string> r{false, ""};
+    // As the agent actor does: attempts until one is confirmed.
+    for (int attempt = 0; attempt < 5 && !r.first; ++attempt)
+      r = deliver(*term, "eps/dev-1", id, text);
+    ASSERT_TRUE(r.first) << id << ": " << r.second;
+    want.push_back("submitted " + text);
+  }
+  EXPECT_TRUE(eventually([&] { return lines_of(log).size() >= want.size(); }));
+  EXPECT_EQ(lines_of(log), want);
 }
 
 }  // namespace

@@ -1,0 +1,75 @@
+// tmo hook claude --agent TEAM/NAME: Claude Code's PermissionRequest and
+// Stop hooks (installed by tmo in the agent's CLAUDE_CONFIG_DIR). Reads
+// the hook's JSON payload on stdin, forwards it to the daemon and prints
+// the decision Claude Code reads on stdout.
+//
+// It fails closed: when the daemon is not running, is slow (over 2 s) or
+// says anything unexpected, it prints nothing and exits 0, which leaves the
+// dialog on screen for a person. Until [approvals] the daemon's decision
+// is always "ask the person" (nothing printed).
+#include <unistd.h>
+
+#include <chrono>
+
+#include "adapters/control_socket.hpp"
+#include "cli/cli.hpp"
+
+namespace tmo::cli {
+
+namespace {
+
+struct hook_options {
+  std::string source, agent;
+};
+
+constexpr size_t max_payload = 1 << 20;
+
+int run_hook(const context& ctx, const hook_options& o) {
+  std::string payload;
+  char buf[65536];
+  while (payload.size() < max_payload) {
+    auto n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n <= 0) break;
+    payload.append(buf, static_cast<size_t>(n));
+  }
+  if (payload.size() > max_payload) return exit_ok;  // not a hook's payload
+  auto r =
+      adapters::control_request(adapters::control_socket_path(ctx.data_dir),
+                                {{"verb", "hook"},
+                                 {"source", o.source},
+                                 {"agent", o.agent},
+                                 {"payload", payload}},
+                                std::chrono::seconds(2));
+  if (!r || !r->value("ok", false)) return exit_ok;
+  auto decision = r->value("decision", std::string{});
+  if (decision == "allow" || decision == "deny") {
+    nlohmann::json out = {{"hookSpecificOutput",
+                           {{"hookEventName", "PermissionRequest"},
+                            {"decision", {{"behavior", decision}}}}}};
+    write_out(out.dump() + "\n");
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+void register_hook(CLI::App& app, context& ctx) {
+  auto o = std::make_shared<hook_options>();
+  auto* hook = app.add_subcommand(
+      "hook", "Forward an agent CLI's hook call to tmo (run by the CLI)");
+  hook->footer(
+      "tmo installs this in the settings of each Claude Code agent it "
+      "starts;\n"
+      "it reads the hook's JSON on stdin. With no daemon, or none answering "
+      "in\n"
+      "2 s, it prints nothing: the CLI then asks the person.");
+  hook->add_option("SOURCE", o->source, "the CLI: claude")
+      ->required()
+      ->check(CLI::IsMember({"claude"}));
+  hook->add_option("--agent", o->agent, "the agent, TEAM/NAME")->required();
+  add_data_dir(hook, ctx);
+  hook->callback(
+      [&ctx, o] { ctx.run = [&ctx, o] { return run_hook(ctx, *o); }; });
+}
+
+}  // namespace tmo::cli

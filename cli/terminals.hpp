@@ -1,0 +1,50 @@
+// The daemon's terminal: simulated agents (profile "sim") and agents in
+// tmux panes (every other profile) behind one terminal_port, routed by the
+// profile each agent was opened with. The tmux side starts on first use,
+// so a fleet of simulated agents never needs tmux.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "actors/ports.hpp"
+#include "adapters/sim_agents.hpp"
+#include "adapters/tmux_terminal.hpp"
+
+namespace tmo::cli {
+
+class routed_terminal final : public actors::terminal_port {
+ public:
+  routed_terminal(adapters::sim_fleet& sim, adapters::tmux_options tmux,
+                  adapters::tmux_terminal::callbacks cb);
+
+  void open(const actors::pane_request& req,
+            std::function<void(result<actors::pane_opened>)> done) override;
+  void close(const std::string& agent) override;
+  void deliver(const std::string& agent, const std::string& message_id,
+               const std::string& text, done_fn done) override;
+
+  // The tmux terminal, or an error when it could not start; started now if
+  // it was not yet.
+  result<adapters::tmux_terminal*> tmux();
+
+  // Stops the tmux control client (the panes keep running).
+  void stop();
+
+ private:
+  adapters::sim_fleet& sim_;
+  adapters::tmux_options tmux_options_;
+  adapters::tmux_terminal::callbacks cb_;
+  std::mutex mu_;
+  std::unique_ptr<adapters::tmux_terminal> tmux_;
+  bool stopped_ = false;
+  std::map<std::string, bool> in_tmux_;  // by agent
+};
+
+// The tmux socket name for a data directory: "tmo-" and 8 hex digits of
+// its absolute path, so two data directories never share a server.
+std::string default_tmux_socket(const std::string& data_dir);
+
+}  // namespace tmo::cli

@@ -1,0 +1,210 @@
+// tmo with agents in tmux, through the CLI as a user runs it: a team of
+// fake agents (tests/fake_agent.cpp, drawing Claude Code's screens) on a
+// private tmux server; messages, an approval answered with `tmo agent
+// answer`, hook calls, a restart that takes the panes over.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "adapters/git.hpp"
+#include "run_tmo.hpp"
+#include "test_util.hpp"
+
+namespace tmo::cli {
+namespace {
+
+using namespace std::chrono_literals;
+using test::run_tmo;
+
+class TmuxDaemonTest : public ::testing::Test {
+ protected:
+  TmuxDaemonTest() {
+    static int n = 0;
+    socket_ =
+        "tmo-dtest-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+  }
+  ~TmuxDaemonTest() override {
+    auto st = run_tmo({"status", "-o", "json", "--data-dir", dir()});
+    if (st.rc == 0)
+      ::kill(nlohmann::json::parse(st.out)["pid"].get<int>(), SIGKILL);
+    tmux({"kill-server"});
+  }
+  std::string dir() const { return home_.sub("data"); }
+  test::run_result tmo(std::vector<std::string> args) {
+    args.push_back("--data-dir");
+    args.push_back(dir());
+    return run_tmo(args);
+  }
+  std::string tmux(std::vector<std::string> args) {
+    std::vector<std::string> argv = {"tmux", "-L", socket_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return adapters::run_program(argv).out;
+  }
+  // The team's window names, sorted (agents start in any order).
+  std::string windows(const std::string& team) {
+    std::istringstream in(
+        tmux({"list-windows", "-t", "=" + team, "-F", "#{window_name}"}));
+    std::vector<std::string> names;
+    for (std::string l; std::getline(in, l);) names.push_back(l);
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (auto& n : names) out += (out.empty() ? "" : " ") + n;
+    return out;
+  }
+  nlohmann::json agent(const std::string& name) {
+    auto r = tmo({"agent", "list", "-o", "json"});
+    if (r.rc != 0) return {};
+    for (auto& a : nlohmann::json::parse(r.out))
+      if (a["name"] == name) return a;
+    return {};
+  }
+  bool wait_state(const std::string& name, const std::string& state,
+                  std::chrono::milliseconds limit = 15s) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (agent(name).value("state", "") == state) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+  std::string events(const std::string& format,
+                     std::vector<std::string> filter = {}) {
+    std::vector<std::string> args = {"events", "cat", "-f", format};
+    args.insert(args.end(), filter.begin(), filter.end());
+    return tmo(args).out;
+  }
+  std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  // tmo hook claude with `payload` on its stdin.
+  test::run_result hook(const std::string& agent, const std::string& payload) {
+    home_.write("payload.json", payload);
+    int fd = ::open(home_.sub("payload.json").c_str(), O_RDONLY);
+    int saved = ::dup(STDIN_FILENO);
+    ::dup2(fd, STDIN_FILENO);
+    auto r = tmo({"hook", "claude", "--agent", agent});
+    ::dup2(saved, STDIN_FILENO);
+    ::close(saved);
+    ::close(fd);
+    return r;
+  }
+  std::string fake(const std::string& log) {
+    return std::string(TMO_FAKE_AGENT) + " --think 200 --log " + log;
+  }
+  std::string socket_;
+  test::temp_dir home_;
+};
+
+TEST_F(TmuxDaemonTest, ATeamInTmuxTakesMessagesAndApprovals) {
+  ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
+  auto log = home_.sub("agents.log");
+  auto created =
+      tmo({"team", "create", "web", "--project", home_.path(), "--agents",
+           "developer", "--profile", "claude", "--cmd", fake(log)});
+  ASSERT_EQ(created.rc, 0) << created.err;
+  // A session per team, a window per agent.
+  EXPECT_EQ(windows("web"), "dev-1 pm");
+  // Both were briefed through their panes: the briefing was typed and
+  // submitted.
+  ASSERT_TRUE(wait_state("web/dev-1", "idle"));
+  auto kinds = events("%kind %stream\\n", {"--stream", "agent/web/dev-1"});
+  EXPECT_NE(kinds.find("pane.opened"), std::string::npos) << kinds;
+  EXPECT_NE(kinds.find("agent.briefed"), std::string::npos) << kinds;
+  EXPECT_NE(slurp(log).find("submitted You are web/dev-1"), std::string::npos)
+      << slurp(log);
+
+  // A message with shell metacharacters arrives as text, once.
+  auto sent = tmo({"send", "web/dev-1", "TASK T-1: run $(whoami); echo 'x'"});
+  ASSERT_EQ(sent.rc, 0) << sent.err;
+  EXPECT_NE(slurp(log).find("submitted TASK T-1: run $(whoami); echo 'x'"),
+            std::string::npos);
+
+  // An approval: seen on the screen, refused to messages, answered.
+  ASSERT_EQ(tmo({"send", "web/dev-1", "APPROVE: npm run build"}).rc, 0);
+  ASSERT_TRUE(wait_state("web/dev-1", "waiting_approval"));
+  EXPECT_EQ(agent("web/dev-1").value("waiting_on", ""), "Bash: npm run build");
+  auto queued = tmo({"send", "web/dev-1", "are you there?"});
+  EXPECT_EQ(queued.rc, 1);
+  EXPECT_NE(queued.err.find("queued"), std::string::npos) << queued.err;
+  auto answered = tmo({"agent", "answer", "web/dev-1", "yes"});
+  ASSERT_EQ(answered.rc, 0) << answered.err;
+  EXPECT_NE(answered.out.find("npm run build"), std::string::npos);
+  // The queued message goes once the dialog is gone.
+  auto end = std::chrono::steady_clock::now() + 15s;
+  while (slurp(log).find("submitted are you there?") == std::string::npos &&
+         std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(50ms);
+  auto lines = slurp(log);
+  EXPECT_NE(lines.find("approved npm run build"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("submitted are you there?"), std::string::npos);
+  EXPECT_EQ(events("%{payload.answer} %{payload.keys}\\n",
+                   {"--kind", "agent.answered"}),
+            "yes [\"1\"]\n");
+  auto bad = tmo({"agent", "answer", "web/dev-1", "no"});
+  EXPECT_EQ(bad.rc, 1);
+  EXPECT_NE(bad.err.find("not asking"), std::string::npos) << bad.err;
+
+  // The hooks are installed in the agent's own Claude config...
+  auto settings = nlohmann::json::parse(
+      slurp(dir() + "/agents/web/dev-1/settings.json"), nullptr, false);
+  ASSERT_FALSE(settings.is_discarded());
+  auto cmd =
+      settings["hooks"]["Stop"][0]["hooks"][0]["command"].get<std::string>();
+  EXPECT_NE(cmd.find("hook claude"), std::string::npos);
+  EXPECT_NE(cmd.find("'web/dev-1'"), std::string::npos) << cmd;
+  // ...and a hook call is recorded, and says nothing (the person decides).
+  auto stop =
+      hook("web/dev-1", R"({"session_id":"s-1","hook_event_name":"Stop",)"
+                        R"("last_assistant_message":"Done."})");
+  EXPECT_EQ(stop.rc, 0);
+  EXPECT_EQ(stop.out, "");
+  auto ask =
+      hook("web/dev-1",
+           R"({"session_id":"s-1","hook_event_name":"PermissionRequest",)"
+           R"("tool_name":"Bash","tool_input":{"command":"rm -rf build"}})");
+  EXPECT_EQ(ask.rc, 0);
+  EXPECT_EQ(ask.out, "");
+  EXPECT_EQ(hook("web/dev-1", "not json{").out, "");
+  EXPECT_EQ(events("%{payload.event} %{payload.tool} %{payload.command}\n",
+                   {"--kind", "hook.received"}),
+            "Stop  \nPermissionRequest Bash rm -rf build\n");
+
+  // Panes live on across a restart of tmo, and are taken over.
+  auto pane = tmux({"display-message", "-p", "-t", "=web:dev-1", "#{pane_id}"});
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+  ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
+  EXPECT_EQ(tmux({"display-message", "-p", "-t", "=web:dev-1", "#{pane_id}"}),
+            pane);
+  ASSERT_EQ(tmo({"send", "web/dev-1", "after the restart"}).rc, 0);
+  EXPECT_NE(slurp(log).find("submitted after the restart"), std::string::npos);
+  EXPECT_NE(events("%{payload.reattached}\\n", {"--kind", "pane.opened"})
+                .find("true"),
+            std::string::npos);
+  // Killing the agent closes its window.
+  ASSERT_EQ(tmo({"agent", "kill", "web/dev-1"}).rc, 0);
+  EXPECT_EQ(windows("web"), "pm");
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+  EXPECT_EQ(tmo({"events", "verify"}).rc, 0);
+}
+
+TEST_F(TmuxDaemonTest, HookFailsClosedWithoutADaemon) {
+  auto start = std::chrono::steady_clock::now();
+  auto r = hook("web/dev-1", R"({"hook_event_name":"Stop"})");
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+}
+
+}  // namespace
+}  // namespace tmo::cli
