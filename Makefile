@@ -32,7 +32,11 @@ run: build
 	rm -rf $(DEMO_DIR)
 	$(TMO) demo --data-dir $(DEMO_DIR)
 
+# The end-to-end tests drive the real Claude Code, Codex and Gemini CLIs
+# (offline, against loopback models): scripts/agent-clis.sh installs them
+# once into ~/.cache/agent-clis.
 test: build
+	@./scripts/agent-clis.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(CTEST_JOBS)
 
 bench: build

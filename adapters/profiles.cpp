@@ -109,6 +109,7 @@ std::vector<profile> make_profiles() {
   gemini.command = {"gemini"};
   gemini.keys = key_style::arrows;
   gemini.enter_delay_ms = 100;
+  gemini.input_prefix = ">";
   gemini.idle = {"Type your message or @path/to/file", "? for shortcuts",
                  "Press Ctrl+C again to exit."};
   gemini.busy = {"(esc to cancel"};
@@ -1225,8 +1226,7 @@ std::optional<std::string> input_text(const profile& p, std::string_view text) {
   if (s.nonempty.empty()) return std::nullopt;
   long last = s.last();
   if (p.input_prefix.empty()) return std::string(trim(s.lines[last].raw));
-  size_t from =
-      p.input_under_rule ? s.window_start(idle_window) : s.window_start(4);
+  size_t from = s.window_start(idle_window);
   for (long i = last; i >= static_cast<long>(from); --i) {
     std::string_view l = trim(s.lines[i].raw);
     if (!starts_with(l, p.input_prefix) || parse_option(s.lines[i].raw))

@@ -84,6 +84,43 @@ std::vector<std::string> split_tabs(const std::string& line) {
 
 }  // namespace
 
+int signal_agent_processes(const std::string& home, const std::string& agent,
+                           int sig) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  int count = 0;
+  const std::string want_home = "TMO_HOME=" + home;
+  const std::string want_agent = "TMO_AGENT=" + agent;
+  pid_t me = ::getpid();
+  for (auto& e : fs::directory_iterator("/proc", ec)) {
+    auto name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != name.npos)
+      continue;
+    pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (pid == me) continue;
+    int fd = ::open((e.path() / "environ").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // gone, or not ours to read
+    std::string env;
+    char buf[8192];
+    for (ssize_t n;
+         (n = ::read(fd, buf, sizeof buf)) > 0 && env.size() < (1u << 20);)
+      env.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    bool home_ok = false, agent_ok = agent.empty();
+    size_t at = 0;
+    while (at < env.size()) {
+      size_t end = env.find('\0', at);
+      if (end == std::string::npos) end = env.size();
+      std::string_view var(env.data() + at, end - at);
+      if (var == want_home) home_ok = true;
+      if (!agent.empty() && var == want_agent) agent_ok = true;
+      at = end + 1;
+    }
+    if (home_ok && agent_ok && ::kill(pid, sig) == 0) ++count;
+  }
+  return count;
+}
+
 std::string typeable(const std::string& text) {
   std::string out;
   out.reserve(text.size());
@@ -149,6 +186,7 @@ struct tmux_terminal::impl {
     int64_t trust_sent = 0;
     bool dead = false;
     bool exit_reported = false;
+    int64_t idle_since = 0;       // first seen idle (0: not yet)
     std::set<std::string> typed;  // message ids typed into this pane
   };
   std::map<std::string, pane> panes;         // by agent
@@ -603,6 +641,10 @@ struct tmux_terminal::impl {
       }
     }
     if (changed && !p.dead) report(p, state, detail);
+    if (p.idle_since == 0 && r.state == agent_state::idle) p.idle_since = now;
+    if (r.state == agent_state::waiting_input && p.idle_since != 0 &&
+        now - p.idle_since < o.settle_ns)
+      p.idle_since = 0;  // a dialog right after the prompt: not settled
     // A trust dialog, answered by the profile's policy.
     if (!p.dead && o.accept_trust && r.state == agent_state::waiting_input &&
         r.dialog && !r.dialog->accept.empty() &&
@@ -781,6 +823,14 @@ struct tmux_terminal::impl {
       command("kill-window -t " + *w, nullptr);
     agent_of.erase(it->second.id);
     panes.erase(it);
+    // What the CLI left outside its pane (kill-window's SIGHUP reaches
+    // only the pane's process group).
+    for (auto& [k, v] : o.env)
+      if (k == "TMO_HOME") {
+        auto home = v;
+        at(mono_ns() + 300'000'000,
+           [home, agent] { signal_agent_processes(home, agent, SIGTERM); });
+      }
   }
 
   // ---- delivering --------------------------------------------------------
@@ -828,10 +878,17 @@ struct tmux_terminal::impl {
           r.state == agent_state::waiting_input)
         return finish(d, false, "a dialog is on screen (" + detail_of(r) + ")");
       auto input = input_text(*p->prof, *screen);
-      if (!input) {
+      // A CLI that is starting may draw its input line and then a dialog
+      // (Gemini's trust question comes after its prompt): type only once
+      // it has been seen idle for a moment.
+      bool settled =
+          p->idle_since != 0 && mono_ns() - p->idle_since >= o.settle_ns;
+      if (!input || !settled) {
         if (mono_ns() < d->deadline)
           return at(mono_ns() + o.poll_ns, [this, d] { wait_ready(d); });
-        return finish(d, false, "no input line on the screen of " + d->agent);
+        return finish(d, false,
+                      input ? d->agent + " has not been idle yet"
+                            : "no input line on the screen of " + d->agent);
       }
       if (p->typed.count(d->id)) {
         if (contains_ignoring_space(*input, d->tail)) return press_enter(d);
@@ -912,8 +969,12 @@ struct tmux_terminal::impl {
       // Taken: the text left the input line. Busy alone says nothing (the
       // agent may still be on the previous message), but for a CLI that
       // hides its input line while it works.
-      bool taken = input ? !contains_ignoring_space(*input, d->tail)
-                         : r.state == agent_state::busy;
+      // A dialog means the agent took the message and is asking about
+      // it; an Enter now would answer the dialog, so none is ever sent.
+      bool dialog = r.state == agent_state::waiting_approval ||
+                    r.state == agent_state::waiting_input;
+      bool taken = dialog || (input ? !contains_ignoring_space(*input, d->tail)
+                                    : r.state == agent_state::busy);
       if (taken) return finish(d, true, "");
       if (mono_ns() < d->deadline)
         return at(mono_ns() + o.poll_ns, [this, d] { check_taken(d); });

@@ -80,6 +80,8 @@ struct tmux_options {
   int64_t ready_timeout_ns = 5'000'000'000;
   int64_t confirm_timeout_ns = 1'000'000'000;  // per check after keys
   int64_t poll_ns = 15'000'000;                // between checks
+  // A new pane is typed into only once it has been idle this long.
+  int64_t settle_ns = 500'000'000;
   int enter_tries = 3;
   bool accept_trust = true;
   // A time zone offset for reset times shown without a zone (minutes).
@@ -131,6 +133,14 @@ class tmux_terminal final : public actors::terminal_port {
   explicit tmux_terminal(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };
+
+// Signals every process whose environment holds TMO_HOME=`home` (and
+// TMO_AGENT=`agent`, when given): what an agent's CLI left running after
+// its pane closed (Gemini CLI re-launches itself outside the pane's process
+// group, and kill-window does not reach it). Returns how many were sent
+// the signal. Linux (/proc) only; elsewhere 0.
+int signal_agent_processes(const std::string& home, const std::string& agent,
+                           int sig);
 
 // The tail of a message that must show in the input line once typed: its
 // last 24 non-blank bytes (whole UTF-8 characters), newlines as spaces.

@@ -6,7 +6,8 @@ set -eu
 packages="build-essential cmake ninja-build ccache pkg-config
   libcaf-dev librocksdb-dev capnproto libcapnp-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
-  libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev tmux git"
+  libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev tmux git
+  python3 nodejs"
 
 missing=""
 for p in $packages; do
@@ -14,6 +15,9 @@ for p in $packages; do
     missing="$missing $p"
   fi
 done
+# npm comes with some nodejs builds (NodeSource) and conflicts with
+# Debian's npm package there: ask for it only when there is none.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 
 echo "make deps: installing$missing"

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "adapters/git.hpp"
+#include "adapters/tmux_terminal.hpp"
 #include "run_tmo.hpp"
 #include "test_util.hpp"
 
@@ -36,6 +37,8 @@ class TmuxDaemonTest : public ::testing::Test {
     if (st.rc == 0)
       ::kill(nlohmann::json::parse(st.out)["pid"].get<int>(), SIGKILL);
     tmux({"kill-server"});
+    // What outlives its pane (Gemini CLI's second process).
+    adapters::signal_agent_processes(dir(), "", SIGKILL);
   }
   std::string dir() const { return home_.sub("data"); }
   test::run_result tmo(std::vector<std::string> args) {

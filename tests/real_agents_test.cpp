@@ -1,0 +1,298 @@
+// End to end with the real agent CLIs, offline: tmo starts Claude Code
+// (and Codex, Gemini CLI) in tmux against a scripted loopback model
+// (../shared/fake-model), gets it through the trust dialog, delivers a
+// task, sees the approval with its exact command, answers it with `tmo
+// agent answer`, and the model's request log shows what the CLI sent back.
+//
+// The CLIs are installed by scripts/agent-clis.sh (run by `make test`,
+// cached under ~/.cache/agent-clis). Without ../shared the tests skip;
+// with it, a CLI that is not installed fails the test.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "adapters/git.hpp"
+#include "adapters/tmux_terminal.hpp"
+#include "run_tmo.hpp"
+#include "test_util.hpp"
+
+extern char** environ;
+
+namespace tmo::cli {
+namespace {
+
+using namespace std::chrono_literals;
+using test::run_tmo;
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool port_open(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class RealAgents : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    shared_ = std::filesystem::weakly_canonical(TMO_SHARED_DIR).string();
+    if (!std::filesystem::exists(shared_ + "/agents"))
+      GTEST_SKIP() << "no " << shared_ << "/agents: the offline agents live "
+                   << "beside the repository";
+    static int n = 0;
+    socket_ =
+        "tmo-real-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+    port_ = free_port();
+    const char* home = std::getenv("HOME");
+    agents_dir_ =
+        std::getenv("AGENTS_DIR")
+            ? std::getenv("AGENTS_DIR")
+            : std::string(home ? home : "/root") + "/.cache/agent-clis";
+    std::filesystem::create_directories(home_.sub("proj"));
+    std::filesystem::create_directories(home_.sub("home"));
+  }
+  void TearDown() override {
+    if (shared_.empty()) return;
+    auto st = run_tmo({"status", "-o", "json", "--data-dir", dir()});
+    if (st.rc == 0)
+      ::kill(nlohmann::json::parse(st.out)["pid"].get<int>(), SIGKILL);
+    adapters::run_program({"tmux", "-L", socket_, "kill-server"});
+    // What outlives its pane (Gemini CLI's second process).
+    adapters::signal_agent_processes(dir(), "", SIGKILL);
+    if (model_ > 0) {
+      ::kill(model_, SIGTERM);
+      ::waitpid(model_, nullptr, 0);
+    }
+  }
+
+  // The CLI `name` is installed (by scripts/agent-clis.sh).
+  bool installed(const std::string& wrapper) {
+    auto r = adapters::run_program({"env", "AGENTS_DIR=" + agents_dir_,
+                                    shared_ + "/agents/" + wrapper, "path"});
+    return r.exit_code == 0 && !r.out.empty();
+  }
+
+  void start_model(const std::string& server, const std::string& steps) {
+    home_.write("steps.json", steps);
+    std::vector<std::string> argv = {
+        "python3",  shared_ + "/fake-model/" + server,
+        "--port",   std::to_string(port_),
+        "--script", home_.sub("steps.json"),
+        "--log",    requests()};
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    ASSERT_EQ(
+        posix_spawnp(&model_, "python3", &fa, nullptr, args.data(), environ),
+        0);
+    posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 100 && !port_open(port_); ++i)
+      std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(port_open(port_)) << server << " did not listen";
+  }
+
+  std::string dir() const { return home_.sub("data"); }
+  std::string requests() const { return home_.sub("requests.jsonl"); }
+  test::run_result tmo(std::vector<std::string> args) {
+    args.push_back("--data-dir");
+    args.push_back(dir());
+    return run_tmo(args);
+  }
+  nlohmann::json agent(const std::string& name) {
+    auto r = tmo({"agent", "list", "-o", "json"});
+    if (r.rc != 0) return {};
+    for (auto& a : nlohmann::json::parse(r.out))
+      if (a["name"] == name) return a;
+    return {};
+  }
+  bool wait_state(const std::string& name, const std::string& state,
+                  std::chrono::seconds limit = 60s) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (agent(name).value("state", "") == state) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+  // The tool results the CLI sent the model, in order, each once (the
+  // three fake models log them as tool_results, tool_outputs or
+  // function_responses, and may repeat one in later requests).
+  std::vector<nlohmann::json> tool_results() {
+    std::vector<nlohmann::json> out;
+    std::set<std::string> seen;
+    std::istringstream in(slurp(requests()));
+    for (std::string l; std::getline(in, l);) {
+      auto j = nlohmann::json::parse(l, nullptr, false);
+      if (j.is_discarded()) continue;
+      for (auto key : {"tool_results", "tool_outputs", "function_responses"}) {
+        if (!j.contains(key) || !j[key].is_array()) continue;
+        for (auto& r : j[key]) {
+          std::string id;
+          for (auto k : {"tool_use_id", "call_id", "id"})
+            if (r.contains(k) && r[k].is_string()) id = r[k];
+          if (seen.insert(id).second) out.push_back(r);
+        }
+      }
+    }
+    return out;
+  }
+  bool wait_results(size_t n, std::chrono::seconds limit = 60s) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (tool_results().size() >= n) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+  // The launch command: the wrapper with a private HOME (a login shell
+  // reads nothing of the machine's) and the shared CLI cache.
+  std::string command(const std::string& wrapper,
+                      const std::string& extra = "") {
+    return "HOME=" + home_.sub("home") + " AGENTS_DIR=" + agents_dir_ + " " +
+           shared_ + "/agents/" + wrapper + " run --port " +
+           std::to_string(port_) + extra;
+  }
+  // What the agent's pane shows, for a failure message.
+  std::string screen(const std::string& name) {
+    return agent("e2e/" + name).dump() + "\n" +
+           adapters::run_program({"tmux", "-L", socket_, "capture-pane", "-p",
+                                  "-t", "=e2e:" + name})
+               .out;
+  }
+  std::string events(const std::string& format,
+                     std::vector<std::string> filter) {
+    std::vector<std::string> args = {"events", "cat", "-f", format};
+    args.insert(args.end(), filter.begin(), filter.end());
+    return tmo(args).out;
+  }
+
+  // The whole path for one CLI: spawn, trust, brief, task, approval
+  // answered yes (the tool result reaches the model), then a second one
+  // answered no (nothing reaches it).
+  void approve_then_deny(const std::string& profile, const std::string& wrapper,
+                         const std::string& extra, const std::string& tool) {
+    ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
+    ASSERT_EQ(tmo({"team", "create", "e2e", "--project", home_.sub("proj"),
+                   "--size", "small"})
+                  .rc,
+              0);
+    auto spawned =
+        tmo({"agent", "spawn", "e2e", "developer", "--name", profile,
+             "--profile", profile, "--cmd", command(wrapper, extra)});
+    ASSERT_EQ(spawned.rc, 0) << spawned.err;
+    auto who = "e2e/" + profile;
+    ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
+
+    auto sent = tmo({"send", who, "TASK T-1: build the project"});
+    ASSERT_EQ(sent.rc, 0) << sent.err;
+    ASSERT_TRUE(wait_state(who, "waiting_approval")) << screen(profile);
+    EXPECT_EQ(agent(who).value("waiting_on", ""),
+              tool + ": echo built > built.txt");
+    auto yes = tmo({"agent", "answer", who, "yes"});
+    ASSERT_EQ(yes.rc, 0) << yes.err;
+    ASSERT_TRUE(wait_results(1)) << slurp(requests());
+    EXPECT_FALSE(tool_results()[0].value("is_error", false));
+    EXPECT_EQ(slurp(home_.sub("proj/built.txt")), "built\n");
+    ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
+
+    ASSERT_EQ(tmo({"send", who, "TASK T-2: clean up"}).rc, 0);
+    ASSERT_TRUE(wait_state(who, "waiting_approval")) << screen(profile);
+    EXPECT_EQ(agent(who).value("waiting_on", ""),
+              tool + ": echo cleaned > cleaned.txt");
+    ASSERT_EQ(tmo({"agent", "answer", who, "no"}).rc, 0);
+    ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(tool_results().size(), 1u) << slurp(requests());
+    EXPECT_FALSE(std::filesystem::exists(home_.sub("proj/cleaned.txt")));
+
+    auto answers = events("%{payload.answer}\\n", {"--kind", "agent.answered"});
+    EXPECT_EQ(answers, "yes\nno\n");
+    ASSERT_EQ(tmo({"down"}).rc, 0);
+    EXPECT_EQ(tmo({"events", "verify"}).rc, 0);
+  }
+
+  static constexpr const char* steps =
+      R"([{"text": "Ready."},
+          {"shell": "echo built > built.txt", "description": "Build it"},
+          {"text": "Built."},
+          {"shell": "echo cleaned > cleaned.txt", "description": "Clean"},
+          {"text": "ok"}])";
+
+  std::string shared_, socket_, agents_dir_;
+  int port_ = 0;
+  pid_t model_ = -1;
+  test::temp_dir home_;
+};
+
+TEST_F(RealAgents, ClaudeCode) {
+  ASSERT_TRUE(installed("claude-offline"))
+      << "Claude Code is not installed: run scripts/agent-clis.sh";
+  start_model("fake_anthropic.py", steps);
+  approve_then_deny("claude", "claude-offline", "", "Bash");
+  // The structured channel: the hooks saw the approval and the turns end.
+  auto hooks = events("%{payload.event} %{payload.command}\\n",
+                      {"--kind", "hook.received"});
+  EXPECT_NE(hooks.find("PermissionRequest echo built > built.txt"),
+            std::string::npos)
+      << hooks;
+  EXPECT_NE(hooks.find("Stop"), std::string::npos) << hooks;
+}
+
+TEST_F(RealAgents, Codex) {
+  ASSERT_TRUE(installed("codex-offline"))
+      << "Codex is not installed: run scripts/agent-clis.sh";
+  start_model("fake_openai.py", steps);
+  approve_then_deny("codex", "codex-offline",
+                    " --home " + home_.sub("codex-home"), "exec_command");
+}
+
+TEST_F(RealAgents, GeminiCli) {
+  ASSERT_TRUE(installed("gemini-offline"))
+      << "Gemini CLI is not installed: run scripts/agent-clis.sh";
+  start_model("fake_gemini.py", steps);
+  approve_then_deny("gemini", "gemini-offline",
+                    " --home " + home_.sub("gemini-home"), "Shell");
+}
+
+}  // namespace
+}  // namespace tmo::cli
