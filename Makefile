@@ -43,6 +43,7 @@ bench: build
 	$(BUILD_DIR)/bin/tmo_bench
 	$(BUILD_DIR)/bin/tmo_bench_cli
 	$(BUILD_DIR)/bin/tmo_bench_actors
+	$(BUILD_DIR)/bin/tmo_bench_tmux
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

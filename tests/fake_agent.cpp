@@ -6,6 +6,7 @@
 // message containing "APPROVE: <command>".
 //
 //   fake_agent [--name NAME] [--log FILE] [--think MS] [--drop-enter P]
+//              [--stamp]
 //              [--seed N] [--exit-after N]
 //
 // Keys: text (UTF-8) and Backspace edit the input; Enter submits (queued
@@ -152,6 +153,7 @@ struct agent {
   std::string name;
   long think_ms = 300, exit_after = 0, submitted = 0;
   double drop_enter = 0;
+  bool stamp = false;  // --stamp: log "drawn STATE MONO_NS" on changes
   uint64_t rng = 1;
   int log_fd = -1, width = 80, rows = 24;
   std::string input, turn, cmd;  // the message being worked on, its command
@@ -345,8 +347,22 @@ struct agent {
   [[noreturn]] void run() {
     char buf[4096];
     read_size();
+    int drawn = -1;
     for (;;) {
       draw();
+      if (stamp && static_cast<int>(m) != drawn) {
+        // When the screen changed state, on the monotonic clock (the same
+        // for every process), for measuring how soon tmo saw it.
+        drawn = static_cast<int>(m);
+        log("drawn", std::string(m == mode::busy     ? "busy"
+                                 : m == mode::idle   ? "idle"
+                                                     : "waiting_approval") +
+                         " " +
+                         std::to_string(
+                             std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 steady::now().time_since_epoch())
+                                 .count()));
+      }
       int timeout = -1;
       if (m == mode::busy) {
         auto left =
@@ -386,6 +402,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
     if (k == "-h" || k == "--help") usage(0);
+    if (k == "--stamp") {
+      a.stamp = true;
+      continue;
+    }
     if (i + 1 >= argc) usage(2);
     std::string v = argv[++i];
     char* end = nullptr;
