@@ -278,8 +278,15 @@ void attempt(self_ptr self, log_port* log, clock_port* clock,
     return pump(self, log, clock, terminal, pm);
   }
   if (!ready_for(self->state.agent, *m)) {
-    // A dialog came up during the backoff: wait for the agent.
+    // A dialog (or a rate limit) came up during the backoff: wait for the
+    // agent, and tell whoever waits for the outcome that it is queued.
     self->state.typing.clear();
+    send_reply r;
+    r.message_id = id;
+    r.queued = true;
+    r.attempts = m->attempts;
+    r.error = queued_reason(self->state.agent, *m);
+    answer(self, id, std::move(r));
     return;
   }
   ++m->attempts;

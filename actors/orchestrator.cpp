@@ -460,7 +460,10 @@ orchestrator_actor::behavior_type orchestrator(
                                   "briefing"};
               self->request(pm->second, caf::infinite, deliver_atom_v, name,
                             req)
-                  .then([=](send_reply) mutable { rp.deliver(done); });
+                  .then([=](send_reply r) mutable {
+                    if (!r.error.empty()) done.note = r.error;
+                    rp.deliver(done);
+                  });
             });
         return rp;
       },

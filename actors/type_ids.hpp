@@ -20,6 +20,7 @@ struct team_reply {
   std::vector<std::string> members;
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;
+  std::string note;  // what else the caller should know (a queued briefing)
 };
 
 // One team as `tmo team list` and `tmo status` show it.
@@ -173,7 +174,7 @@ typename Inspector::result_type inspect(Inspector& f, checkin_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, team_reply& x) {
   return f(caf::meta::type_name("team_reply"), x.error, x.members, x.first_seq,
-           x.last_seq);
+           x.last_seq, x.note);
 }
 
 }  // namespace tmo::actors

@@ -187,6 +187,7 @@ struct tmux_terminal::impl {
     bool dead = false;
     bool exit_reported = false;
     int64_t idle_since = 0;       // first seen idle (0: not yet)
+    int64_t limit_until = 0;      // a rate limit's reset (wall ns), 0: none
     std::set<std::string> typed;  // message ids typed into this pane
   };
   std::map<std::string, pane> panes;         // by agent
@@ -620,6 +621,28 @@ struct tmux_terminal::impl {
 
   void read_screen(pane& p, const std::string& text) {
     auto r = classify(*p.prof, text, clock());
+    // A rate limit: its reset time is taken once, when it shows; the screen
+    // is read again then, and from then on the old notice no longer makes
+    // the agent rate limited (it has its input line back).
+    if (r.state == agent_state::rate_limited && !p.dead) {
+      auto wall = wall_ns();
+      if (p.limit_until == 0 && r.reset && r.reset->at_ns > wall) {
+        p.limit_until = r.reset->at_ns;
+        at(mono_ns() + (p.limit_until - wall) + 1'000'000'000,
+           [this, agent = p.agent] {
+             if (auto* q = find(agent)) capture(*q, nullptr);
+           });
+        if (cb.rate_limited)
+          cb.rate_limited(p.agent, p.limit_until, r.reset->text);
+      }
+      if (p.limit_until != 0 && wall >= p.limit_until &&
+          input_text(*p.prof, text)) {
+        r.state = agent_state::idle;
+        r.reset.reset();
+      }
+    } else if (r.state != agent_state::rate_limited) {
+      p.limit_until = 0;
+    }
     std::string state = p.dead ? "exited" : to_string(r.state);
     std::string detail = p.dead ? p.detail : detail_of(r);
     auto hash = fnv_hex(text);
@@ -877,6 +900,8 @@ struct tmux_terminal::impl {
       if (r.state == agent_state::waiting_approval ||
           r.state == agent_state::waiting_input)
         return finish(d, false, "a dialog is on screen (" + detail_of(r) + ")");
+      if (p->state == "rate_limited")
+        return finish(d, false, d->agent + " is rate limited");
       auto input = input_text(*p->prof, *screen);
       // A CLI that is starting may draw its input line and then a dialog
       // (Gemini's trust question comes after its prompt): type only once

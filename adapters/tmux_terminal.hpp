@@ -97,6 +97,11 @@ class tmux_terminal final : public actors::terminal_port {
     std::function<void(const std::string& agent, const std::string& hash,
                        const std::string& text, int cols, int rows)>
         snapshot;
+    // The agent hit a rate limit that resets at `reset_ns` (wall clock),
+    // as `text` says; called once per limit.
+    std::function<void(const std::string& agent, int64_t reset_ns,
+                       const std::string& text)>
+        rate_limited;
   };
 
   // Connects (starting the server and the control session if needed).

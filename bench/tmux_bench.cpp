@@ -222,7 +222,8 @@ int main(int argc, char** argv) {
             std::lock_guard lock(mu);
             deliver_ns.push_back(mono_ns() - start);
           } else {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+            std::this_thread::sleep_for(
+                std::chrono::milliseconds(100 << attempt));
           }
         }
         if (!ok) failed.fetch_add(1);
@@ -272,7 +273,8 @@ int main(int argc, char** argv) {
     draws += drawn.size() > 0 ? drawn.size() - 1 : 0;
     for (size_t d = 1; d < drawn.size(); ++d) {  // the first is the start
       for (size_t s = from; s < seen.size(); ++s)
-        if (seen[s].first == drawn[d].first && seen[s].second >= drawn[d].second) {
+        if (seen[s].first == drawn[d].first &&
+            seen[s].second >= drawn[d].second) {
           // A state that came and went before any capture is not matched.
           if (d + 1 < drawn.size() && seen[s].second > drawn[d + 1].second)
             break;
@@ -289,7 +291,8 @@ int main(int argc, char** argv) {
     std::promise<void> p;
     auto f = p.get_future();
     auto start = mono_ns();
-    term.screen(agents[i % panes], [&p](result<std::string>) { p.set_value(); });
+    term.screen(agents[i % panes],
+                [&p](result<std::string>) { p.set_value(); });
     f.get();
     raw.push_back(mono_ns() - start);
   }

@@ -112,9 +112,11 @@ int run_spawn(const context& ctx, const spawn_options& o) {
                                       {"command", o.command},
                                       {"briefing", briefing}});
   if (!r) return fail(r.error());
+  auto note = r->value("note", std::string{});
   write_out("agent " + o.team + "/" + (*r)["members"][0].get<std::string>() +
-            " spawned and briefed (event " +
-            std::to_string(r->value("first_seq", 0)) + ")\n");
+            (note.empty() ? " spawned and briefed" : " spawned") + " (event " +
+            std::to_string(r->value("first_seq", 0)) + ")" +
+            (note.empty() ? "" : "; its briefing: " + note) + "\n");
   return exit_ok;
 }
 

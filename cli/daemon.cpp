@@ -239,6 +239,26 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
       store->append_async(std::move(v), {},
                           [](result<store::append_result>) {});
     };
+    // A rate limit with a reset time: a check-in then tells the agent to
+    // go on (the scheduler is set once it exists).
+    struct scheduler_slot {
+      std::mutex mu;
+      actors::scheduler_actor to;
+    };
+    auto sched_slot = std::make_shared<scheduler_slot>();
+    tmux_cb.rate_limited = [sched_slot](const std::string& agent,
+                                        int64_t reset_ns,
+                                        const std::string& text) {
+      actors::add_checkin c;
+      c.target = agent;
+      c.due_ns = reset_ns + 60'000'000'000;  // a minute after the reset
+      c.note = "RESUME: your usage limit (reset " + text +
+               ") has passed. Continue the work you were doing.";
+      c.by = "tmux";
+      std::lock_guard lock(sched_slot->mu);
+      if (sched_slot->to)
+        caf::anon_send(sched_slot->to, actors::schedule_atom_v, c);
+    };
     routed_terminal terminal(simulated, tmux, tmux_cb);
     adapters::process_git git;
     actors::agent_config agents;
@@ -253,6 +273,10 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
       router->to = orch;
     }
     auto sched = sys.spawn(actors::scheduler, &port, &clock, orch);
+    {
+      std::lock_guard lock(sched_slot->mu);
+      sched_slot->to = sched;
+    }
     // The projections: agent_stats follows the log, five times a second.
     auto projections =
         sys.spawn(actors::projection_host, log->get(), int64_t{200'000'000});
@@ -306,7 +330,8 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
             [](auto& r) {
               return or_error(r, {{"ok", true},
                                   {"members", r.members},
-                                  {"first_seq", r.first_seq}});
+                                  {"first_seq", r.first_seq},
+                                  {"note", r.note}});
             },
             actors::spawn_atom_v, cmd);
       }

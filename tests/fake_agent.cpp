@@ -354,14 +354,15 @@ struct agent {
         // When the screen changed state, on the monotonic clock (the same
         // for every process), for measuring how soon tmo saw it.
         drawn = static_cast<int>(m);
-        log("drawn", std::string(m == mode::busy     ? "busy"
-                                 : m == mode::idle   ? "idle"
-                                                     : "waiting_approval") +
-                         " " +
-                         std::to_string(
-                             std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 steady::now().time_since_epoch())
-                                 .count()));
+        log("drawn",
+            std::string(m == mode::busy   ? "busy"
+                        : m == mode::idle ? "idle"
+                                          : "waiting_approval") +
+                " " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        steady::now().time_since_epoch())
+                        .count()));
       }
       int timeout = -1;
       if (m == mode::busy) {

@@ -201,6 +201,48 @@ TEST_F(TmuxDaemonTest, ATeamInTmuxTakesMessagesAndApprovals) {
   EXPECT_EQ(tmo({"events", "verify"}).rc, 0);
 }
 
+// A rate-limited agent gets a check-in for after its reset, to go on.
+TEST_F(TmuxDaemonTest, ARateLimitSchedulesAResumeCheckin) {
+  ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
+  std::string rule;
+  for (int i = 0; i < 40; ++i) rule += "─";
+  home_.write("limit.txt",
+              "❯ go\n  ⎿  Claude usage limit reached. Your limit will reset "
+              "in 2 hours.\n" +
+                  rule + "\n❯ \n" + rule + "\n  ? for shortcuts\n");
+  ASSERT_EQ(tmo({"team", "create", "lim", "--project", home_.path(), "--size",
+                 "small"})
+                .rc,
+            0);
+  auto spawned =
+      tmo({"agent", "spawn", "lim", "developer", "--name", "cc", "--profile",
+           "claude", "--cmd",
+           "sh -c \"cat " + home_.sub("limit.txt") + "; exec sleep 600\""});
+  // Spawned, but its briefing waits: the limit is on screen.
+  EXPECT_EQ(spawned.rc, 0) << spawned.err;
+  EXPECT_NE(spawned.out.find("spawned (event"), std::string::npos)
+      << spawned.out;
+  EXPECT_NE(spawned.out.find("queued"), std::string::npos) << spawned.out;
+  ASSERT_TRUE(wait_state("lim/cc", "rate_limited"));
+  nlohmann::json list;
+  auto end = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < end) {
+    list = nlohmann::json::parse(tmo({"schedule", "list", "-o", "json"}).out);
+    if (!list.empty()) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(list.size(), 1u) << list.dump();
+  EXPECT_EQ(list[0]["target"], "lim/cc");
+  EXPECT_EQ(list[0]["note"].get<std::string>().rfind("RESUME:", 0), 0u);
+  auto due = list[0]["due_ns"].get<int64_t>();
+  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  EXPECT_GT(due - now, int64_t{7'000} * 1'000'000'000);  // ~2h + 1m
+  EXPECT_LT(due - now, int64_t{7'300} * 1'000'000'000);
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+}
+
 TEST_F(TmuxDaemonTest, HookFailsClosedWithoutADaemon) {
   auto start = std::chrono::steady_clock::now();
   auto r = hook("web/dev-1", R"({"hook_event_name":"Stop"})");

@@ -276,6 +276,44 @@ TEST_F(TmuxTerminal, AnswersAnApprovalWithTheProfilesKeys) {
   EXPECT_FALSE(p2.get_future().get());
 }
 
+// A rate limit with a reset time: reported once with the time; when the
+// time has come the agent is idle again, though the notice stays on screen.
+TEST_F(TmuxTerminal, ARateLimitLiftsAtItsResetTime) {
+  std::mutex mu;
+  std::vector<std::pair<std::string, int64_t>> limits;
+  term.reset();
+  auto cb = w.callbacks();
+  cb.rate_limited = [&](const std::string& a, int64_t at, const std::string&) {
+    std::lock_guard lock(mu);
+    limits.emplace_back(a, at);
+  };
+  auto t = tmux_terminal::start(options_for(srv, tmp), cb);
+  ASSERT_TRUE(t) << t.error().message();
+  term = std::move(*t);
+  // The screen: the notice, then Claude's input box.
+  std::string rule;
+  for (int i = 0; i < 40; ++i) rule += "─";
+  tmp.write("limit.txt",
+            "❯ please build\n  ⎿  Claude usage limit reached. "
+            "Your limit will reset in 3 seconds.\n" +
+                rule + "\n❯ \n" + rule + "\n  ? for shortcuts\n");
+  auto before = std::chrono::system_clock::now();
+  ASSERT_TRUE(open_pane(*term, {"zeta/dev-1", "dev", "claude", tmp.path(),
+                                "sh -c \"cat limit.txt; exec sleep 60\""}));
+  ASSERT_TRUE(w.wait_for("zeta/dev-1", "rate_limited"));
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(limits.size(), 1u);
+    auto in =
+        std::chrono::nanoseconds(limits[0].second) - before.time_since_epoch();
+    EXPECT_GT(in, 2s);
+    EXPECT_LT(in, 5s);
+  }
+  EXPECT_TRUE(w.wait_for("zeta/dev-1", "idle", 8s));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(limits.size(), 1u);
+}
+
 // Lost Enter keys (a fifth of them) are pressed again; no message is lost
 // or typed twice.
 TEST_F(TmuxTerminal, RetriesLostEnterKeysWithoutTypingTwice) {
