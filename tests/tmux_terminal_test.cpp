@@ -276,6 +276,36 @@ TEST_F(TmuxTerminal, AnswersAnApprovalWithTheProfilesKeys) {
   EXPECT_FALSE(p2.get_future().get());
 }
 
+// The control client dies (killed, or tmux restarted it): tmo attaches a
+// new one and goes on; a screen that does not change stores no snapshot.
+TEST_F(TmuxTerminal, ReconnectsWhenItsControlClientDies) {
+  ASSERT_TRUE(
+      open_pane(*term, {"eta/dev-1", "dev", "shell", tmp.path(), "sh"}));
+  ASSERT_TRUE(w.wait_for("eta/dev-1", "idle"));
+  size_t snapshots = 0;
+  {
+    std::lock_guard lock(w.mu);
+    snapshots = w.snapshots.size();
+  }
+  EXPECT_GE(snapshots, 1u);
+  std::this_thread::sleep_for(500ms);
+  {
+    std::lock_guard lock(w.mu);
+    EXPECT_EQ(w.snapshots.size(), snapshots);  // nothing moved
+  }
+  auto pid = tmux_out(srv, {"list-clients", "-F", "#{client_pid}"});
+  ASSERT_FALSE(pid.empty());
+  ASSERT_EQ(::kill(std::stoi(pid), SIGKILL), 0);
+  EXPECT_TRUE(eventually([&] {
+    auto now = tmux_out(srv, {"list-clients", "-F", "#{client_pid}"});
+    return !now.empty() && now != pid;
+  }));
+  auto r = deliver(*term, "eta/dev-1", "m-1", "echo back > back.txt");
+  EXPECT_TRUE(r.first) << r.second;
+  EXPECT_TRUE(
+      eventually([&] { return slurp(tmp.path() + "/back.txt") == "back\n"; }));
+}
+
 // A rate limit with a reset time: reported once with the time; when the
 // time has come the agent is idle again, though the notice stays on screen.
 TEST_F(TmuxTerminal, ARateLimitLiftsAtItsResetTime) {
