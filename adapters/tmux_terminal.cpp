@@ -1131,6 +1131,15 @@ void tmux_terminal::answer(const std::string& agent, const std::string& word,
       [p = impl_.get(), agent, word, done] { p->answer(agent, word, done); });
 }
 
+void tmux_terminal::refresh(const std::string& agent) {
+  impl_->post([p = impl_.get(), agent] {
+    auto* q = p->find(agent);
+    if (q == nullptr || q->dead) return;
+    q->state.clear();  // so the next reading is reported
+    p->schedule_capture(*q, p->o.capture_delay_ns);
+  });
+}
+
 void tmux_terminal::screen(const std::string& agent,
                            std::function<void(result<std::string>)> done) {
   impl_->post([p = impl_.get(), agent, done] { p->screen(agent, done); });

@@ -126,6 +126,11 @@ class tmux_terminal final : public actors::terminal_port {
   void answer(const std::string& agent, const std::string& word,
               std::function<void(result<answered>)> done);
 
+  // Reads the agent's screen again and reports its state even when it is
+  // the one reported last: after a hook told the agent's state, the screen
+  // has the last word.
+  void refresh(const std::string& agent);
+
   // The agent's screen as it is now (capture-pane -p).
   void screen(const std::string& agent,
               std::function<void(result<std::string>)> done);

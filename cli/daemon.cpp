@@ -446,6 +446,7 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
           caf::anon_send(orch, actors::observe_atom_v, agent,
                          std::string{"waiting_approval"},
                          call->tool + ": " + call->command);
+        if (auto t = terminal.tmux()) (*t)->refresh(agent);
         return {{"ok", true}, {"decision", ""}, {"seq", *r}};
       }
       if (verb == "agent.list")

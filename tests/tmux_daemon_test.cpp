@@ -179,6 +179,8 @@ TEST_F(TmuxDaemonTest, ATeamInTmuxTakesMessagesAndApprovals) {
   EXPECT_EQ(ask.rc, 0);
   EXPECT_EQ(ask.out, "");
   EXPECT_EQ(hook("web/dev-1", "not json{").out, "");
+  // The screen has the last word after a hook: it shows no dialog.
+  ASSERT_TRUE(wait_state("web/dev-1", "idle"));
   EXPECT_EQ(events("%{payload.event} %{payload.tool} %{payload.command}\n",
                    {"--kind", "hook.received"}),
             "Stop  \nPermissionRequest Bash rm -rf build\n");
@@ -189,7 +191,9 @@ TEST_F(TmuxDaemonTest, ATeamInTmuxTakesMessagesAndApprovals) {
   ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
   EXPECT_EQ(tmux({"display-message", "-p", "-t", "=web:dev-1", "#{pane_id}"}),
             pane);
-  ASSERT_EQ(tmo({"send", "web/dev-1", "after the restart"}).rc, 0);
+  ASSERT_TRUE(wait_state("web/dev-1", "idle"));
+  auto after = tmo({"send", "web/dev-1", "after the restart"});
+  ASSERT_EQ(after.rc, 0) << after.err;
   EXPECT_NE(slurp(log).find("submitted after the restart"), std::string::npos);
   EXPECT_NE(events("%{payload.reattached}\\n", {"--kind", "pane.opened"})
                 .find("true"),
