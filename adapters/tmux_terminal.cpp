@@ -13,9 +13,11 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "adapters/git.hpp"
@@ -70,6 +72,26 @@ int64_t pane_number(std::string_view s) {
   return n;
 }
 
+// Whether process `pid` (decimal) lost the tmo that started it: its parent
+// is no tmo process (init, or a subreaper, took it over). False when it
+// can't be told (not Linux, gone).
+bool orphaned(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  auto close = stat.rfind(')');  // the command name may hold anything
+  if (close == std::string::npos) return false;
+  std::istringstream rest(stat.substr(close + 1));
+  std::string state;
+  long ppid = 0;
+  rest >> state >> ppid;
+  if (ppid <= 1) return true;
+  std::ifstream comm_in("/proc/" + std::to_string(ppid) + "/comm");
+  std::string comm;
+  std::getline(comm_in, comm);
+  return comm.rfind("tmo", 0) != 0;
+}
+
 std::vector<std::string> split_tabs(const std::string& line) {
   std::vector<std::string> out;
   size_t at = 0;
@@ -119,6 +141,12 @@ int signal_agent_processes(const std::string& home, const std::string& agent,
     if (home_ok && agent_ok && ::kill(pid, sig) == 0) ++count;
   }
   return count;
+}
+
+std::string tmux_socket_path(const std::string& name) {
+  const char* dir = std::getenv("TMUX_TMPDIR");
+  return std::string(dir != nullptr && *dir != 0 ? dir : "/tmp") + "/tmux-" +
+         std::to_string(::getuid()) + "/" + name;
 }
 
 std::string typeable(const std::string& text) {
@@ -295,7 +323,9 @@ struct tmux_terminal::impl {
     // tmux runs what we write before it has attached the client: what
     // needs the client waits for its %session-changed.
     attached = false;
-    // A control client left on our session by an earlier tmo.
+    // A control client left on our session by an earlier tmo: one whose
+    // owner is gone (it was re-parented). A client another live tmo owns
+    // is left alone: two daemons must not take turns detaching each other.
     command(
         "list-clients -F '#{client_name}\t#{client_control_mode}\t#{client_pid}"
         "\t#{session_name}'",
@@ -305,6 +335,7 @@ struct tmux_terminal::impl {
             if (f.size() < 4 || f[1] != "1" || f[3] != o.control_session)
               continue;
             if (std::to_string(child) == f[2]) continue;
+            if (!orphaned(f[2])) continue;
             if (auto q = tmux_quote(f[0]))
               command("detach-client -t " + *q, nullptr);
           }

@@ -152,6 +152,10 @@ class tmux_terminal final : public actors::terminal_port {
 int signal_agent_processes(const std::string& home, const std::string& agent,
                            int sig);
 
+// Where `tmux -L name` keeps its socket: $TMUX_TMPDIR (or /tmp), then
+// tmux-UID/name. tmux 3.3a leaves the file behind after kill-server.
+std::string tmux_socket_path(const std::string& name);
+
 // The tail of a message that must show in the input line once typed: its
 // last 24 non-blank bytes (whole UTF-8 characters), newlines as spaces.
 std::string typed_tail(const std::string& typed);

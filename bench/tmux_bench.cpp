@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
   std::string socket = "tmo-bench-" + std::to_string(::getpid());
   auto kill_server = [&] {
     adapters::run_program({"tmux", "-L", socket, "kill-server"});
+    ::unlink(adapters::tmux_socket_path(socket).c_str());
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   };

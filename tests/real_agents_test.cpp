@@ -93,6 +93,7 @@ class RealAgents : public ::testing::Test {
     if (st.rc == 0)
       ::kill(nlohmann::json::parse(st.out)["pid"].get<int>(), SIGKILL);
     adapters::run_program({"tmux", "-L", socket_, "kill-server"});
+    ::unlink(adapters::tmux_socket_path(socket_).c_str());
     // What outlives its pane (Gemini CLI's second process).
     adapters::signal_agent_processes(dir(), "", SIGKILL);
     if (model_ > 0) {

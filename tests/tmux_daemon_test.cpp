@@ -37,6 +37,7 @@ class TmuxDaemonTest : public ::testing::Test {
     if (st.rc == 0)
       ::kill(nlohmann::json::parse(st.out)["pid"].get<int>(), SIGKILL);
     tmux({"kill-server"});
+    ::unlink(adapters::tmux_socket_path(socket_).c_str());
     // What outlives its pane (Gemini CLI's second process).
     adapters::signal_agent_processes(dir(), "", SIGKILL);
   }

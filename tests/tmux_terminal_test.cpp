@@ -306,6 +306,29 @@ TEST_F(TmuxTerminal, ReconnectsWhenItsControlClientDies) {
       eventually([&] { return slurp(tmp.path() + "/back.txt") == "back\n"; }));
 }
 
+// A control client whose tmo is gone is detached when a terminal starts.
+TEST(TmuxTerminalStale, DetachesAControlClientLeftBehind) {
+  test::tmux_server srv;
+  temp_dir tmp;
+  watcher w;
+  ASSERT_EQ(srv.tmux({"new-session", "-d", "-s", "_tmo"}), 0);
+  // An orphan: its shell is gone, init or a subreaper is its parent.
+  run_program({"sh", "-c",
+               "(sleep 20 | tmux -L " + srv.socket() +
+                   " -C attach-session -t _tmo >/dev/null 2>&1 &)"});
+  ASSERT_TRUE(eventually([&] {
+    return tmux_out(srv, {"list-clients", "-F", "#{client_control_mode}"}) ==
+           "1\n";
+  }));
+  auto orphan = tmux_out(srv, {"list-clients", "-F", "#{client_pid}"});
+  auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
+  ASSERT_TRUE(t) << t.error().message();
+  EXPECT_TRUE(eventually([&] {
+    auto now = tmux_out(srv, {"list-clients", "-F", "#{client_pid}"});
+    return now.find('\n') == now.size() - 1 && now != orphan;
+  })) << tmux_out(srv, {"list-clients", "-F", "#{client_pid}"});
+}
+
 // A rate limit with a reset time: reported once with the time; when the
 // time has come the agent is idle again, though the notice stays on screen.
 TEST_F(TmuxTerminal, ARateLimitLiftsAtItsResetTime) {
