@@ -4,6 +4,8 @@
 // answer`, hook calls, a restart that takes the panes over.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -14,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "adapters/control_socket.hpp"
 #include "adapters/git.hpp"
 #include "adapters/tmux_terminal.hpp"
 #include "run_tmo.hpp"
@@ -248,12 +251,30 @@ TEST_F(TmuxDaemonTest, ARateLimitSchedulesAResumeCheckin) {
   ASSERT_EQ(tmo({"down"}).rc, 0);
 }
 
-TEST_F(TmuxDaemonTest, HookFailsClosedWithoutADaemon) {
+TEST_F(TmuxDaemonTest, HookFailsClosedWithoutADaemonOrASlowOne) {
   auto start = std::chrono::steady_clock::now();
   auto r = hook("web/dev-1", R"({"hook_event_name":"Stop"})");
   EXPECT_EQ(r.rc, 0);
   EXPECT_EQ(r.out, "");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+
+  // A daemon that takes the call and never answers: nothing after 2 s.
+  std::filesystem::create_directories(dir());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  auto path = adapters::control_socket_path(dir());
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  start = std::chrono::steady_clock::now();
+  r = hook("web/dev-1", R"({"hook_event_name":"PermissionRequest"})");
+  auto took = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_GE(took, 1900ms);
+  EXPECT_LT(took, 4s);
 }
 
 }  // namespace
