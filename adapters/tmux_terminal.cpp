@@ -899,6 +899,8 @@ struct tmux_terminal::impl {
 
   void finish(const dptr& d, bool ok, const std::string& why) {
     if (!d->done) return;
+    if (ok)  // delivered: never retried, so no need to remember it
+      if (auto* p = find(d->agent)) p->typed.erase(d->id);
     auto f = std::move(d->done);
     d->done = nullptr;
     f(ok, why);
