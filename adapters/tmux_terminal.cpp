@@ -231,6 +231,7 @@ struct tmux_terminal::impl {
   };
   std::map<std::string, found> existing;  // "team:name" from list-panes
   std::set<std::string> sessions;
+  std::set<std::string> creating;  // new-session sent, no reply yet
 
   ~impl() { shutdown(); }
 
@@ -350,9 +351,10 @@ struct tmux_terminal::impl {
         "'#{session_name}\t#{window_name}\t#{pane_id}\t#{window_id}\t#{pane_"
         "dead}'",
         [this, then](const tmux_notification& n) {
-          // Sessions are only added: one we are creating may not be in a
-          // listing asked for before its new-session.
+          // The sessions listed, and those being created (not yet in a
+          // listing asked for before their new-session ran).
           existing.clear();
+          sessions = creating;
           std::set<std::string> linked_windows;
           for (auto& l : n.body) {
             auto f = split_tabs(l);
@@ -787,6 +789,7 @@ struct tmux_terminal::impl {
       bool new_session = !sessions.count(team);
       if (new_session) {
         sessions.insert(team);  // the next open of the team adds a window
+        creating.insert(team);
         words = {"new-session", "-d",
                  "-s",          team,
                  "-n",          name,
@@ -821,6 +824,7 @@ struct tmux_terminal::impl {
       }
       command(line, [=, this](const tmux_notification& n) {
         opening.erase(req.agent);
+        if (new_session) creating.erase(team);
         if (!n.ok && new_session) sessions.erase(team);
         if (!n.ok || n.body.empty()) {
           done(status::io_error("tmux could not open " + target + ": " +

@@ -205,6 +205,17 @@ TEST_F(TmuxDaemonTest, ATeamInTmuxTakesMessagesAndApprovals) {
   // Killing the agent closes its window.
   ASSERT_EQ(tmo({"agent", "kill", "web/dev-1"}).rc, 0);
   EXPECT_EQ(windows("web"), "pm");
+  // Removing the team closes its session; the name can be used again.
+  ASSERT_EQ(tmo({"team", "remove", "web"}).rc, 0);
+  auto gone = std::chrono::steady_clock::now() + 5s;
+  while (!windows("web").empty() && std::chrono::steady_clock::now() < gone)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(windows("web"), "");
+  auto again =
+      tmo({"team", "create", "web", "--project", home_.path(), "--agents",
+           "developer", "--profile", "claude", "--cmd", fake(log)});
+  ASSERT_EQ(again.rc, 0) << again.err;
+  EXPECT_EQ(windows("web"), "dev-1 pm");
   ASSERT_EQ(tmo({"down"}).rc, 0);
   EXPECT_EQ(tmo({"events", "verify"}).rc, 0);
 }
