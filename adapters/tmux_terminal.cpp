@@ -606,9 +606,15 @@ struct tmux_terminal::impl {
     });
   }
 
+  // A captured screen and how the profile read it.
+  struct screen_view {
+    std::string text;
+    screen_reading reading;
+  };
+
   // capture-pane of the pane; the screen is read (state, snapshot), then
   // `then` gets it (nullptr when the capture failed).
-  void capture(pane& p, std::function<void(const std::string*)> then) {
+  void capture(pane& p, std::function<void(const screen_view*)> then) {
     p.capture_running = true;
     p.dirty = false;
     p.last_capture = mono_ns();
@@ -626,10 +632,11 @@ struct tmux_terminal::impl {
             if (then) then(nullptr);
             return;
           }
-          std::string text = join(n.body, "\n");
-          read_screen(q, text);
+          screen_view v;
+          v.text = join(n.body, "\n");
+          v.reading = read_screen(q, v.text);
           if (q.dirty && !q.dead) schedule_capture(q, 0);
-          if (then) then(&text);
+          if (then) then(&v);
         },
         tmux_control_parser::body_mode::verbatim);
   }
@@ -652,7 +659,10 @@ struct tmux_terminal::impl {
     return "";
   }
 
-  void read_screen(pane& p, const std::string& text) {
+  // Reads a captured screen: reports a change of state, stores a snapshot,
+  // answers a trust dialog. Returns the reading (a lifted rate limit reads
+  // idle).
+  screen_reading read_screen(pane& p, const std::string& text) {
     auto r = classify(*p.prof, text, clock());
     // A rate limit: its reset time is taken once, when it shows; the screen
     // is read again then, and from then on the old notice no longer makes
@@ -708,6 +718,7 @@ struct tmux_terminal::impl {
       p.trust_sent = now;
       send_keys(p, r.dialog->accept);
     }
+    return r;
   }
 
   void report(pane& p, const std::string& state, const std::string& detail) {
@@ -922,29 +933,40 @@ struct tmux_terminal::impl {
     wait_ready(d);
   }
 
-  // Step 1: an input line to type into (and for a retry, what became of
-  // the text typed before).
-  void wait_ready(dptr d) {
+  // Captures the pane of a delivery's agent and hands the screen to `fn`;
+  // a pane gone or unreadable ends the attempt.
+  void with_screen(
+      dptr d,
+      std::function<void(pane&, const std::string&, const screen_reading&)>
+          fn) {
     auto* p = find(d->agent);
     if (p == nullptr)
       return finish(d, false, "the pane of " + d->agent + " is gone");
-    capture(*p, [this, d](const std::string* screen) {
+    capture(*p, [this, d, fn](const screen_view* v) {
       auto* p = find(d->agent);
-      if (p == nullptr || screen == nullptr)
+      if (p == nullptr || v == nullptr)
         return finish(d, false, "could not read the screen of " + d->agent);
-      if (p->dead) return finish(d, false, d->agent + " has exited");
-      auto r = classify(*p->prof, *screen, clock());
+      fn(*p, v->text, v->reading);
+    });
+  }
+
+  // Step 1: an input line to type into (and for a retry, what became of
+  // the text typed before).
+  void wait_ready(dptr d) {
+    with_screen(d, [this, d](pane& p, const std::string& screen,
+                             const screen_reading& r) {
+      if (p.dead) return finish(d, false, d->agent + " has exited");
       if (r.state == agent_state::waiting_approval ||
           r.state == agent_state::waiting_input)
         return finish(d, false, "a dialog is on screen (" + detail_of(r) + ")");
-      if (p->state == "rate_limited")
+      if (r.state == agent_state::rate_limited)
         return finish(d, false, d->agent + " is rate limited");
-      auto input = input_text(*p->prof, *screen);
+      auto input = input_text(*p.prof, screen);
       // A CLI that is starting may draw its input line and then a dialog
       // (Gemini's trust question comes after its prompt): type only once
       // it has been seen idle for a moment.
       bool settled =
-          p->idle_since != 0 && mono_ns() - p->idle_since >= o.settle_ns;
+          p.idle_since != 0 && mono_ns() - p.idle_since >= o.settle_ns;
       if (!input || !settled) {
         if (mono_ns() < d->deadline)
           return at(mono_ns() + o.poll_ns, [this, d] { wait_ready(d); });
@@ -952,9 +974,9 @@ struct tmux_terminal::impl {
                       input ? d->agent + " has not been idle yet"
                             : "no input line on the screen of " + d->agent);
       }
-      if (p->typed.count(d->id)) {
+      if (p.typed.count(d->id)) {
         if (contains_ignoring_space(*input, d->tail)) return press_enter(d);
-        if (contains_ignoring_space(*screen, d->tail))
+        if (contains_ignoring_space(screen, d->tail))
           return finish(d, true, "");  // it was taken after all
       }
       type(d);
@@ -988,17 +1010,12 @@ struct tmux_terminal::impl {
 
   // Step 3: the text is in the input line.
   void check_typed(dptr d) {
-    auto* p = find(d->agent);
-    if (p == nullptr)
-      return finish(d, false, "the pane of " + d->agent + " is gone");
-    capture(*p, [this, d](const std::string* screen) {
-      auto* p = find(d->agent);
-      if (p == nullptr || screen == nullptr)
-        return finish(d, false, "could not read the screen of " + d->agent);
-      auto input = input_text(*p->prof, *screen);
+    with_screen(d, [this, d](pane& p, const std::string& screen,
+                             const screen_reading&) {
+      auto input = input_text(*p.prof, screen);
       if (input && (contains_ignoring_space(*input, d->tail) ||
                     input->find("[Pasted text") != std::string::npos))
-        return at(mono_ns() + int64_t{p->prof->enter_delay_ms} * 1'000'000,
+        return at(mono_ns() + int64_t{p.prof->enter_delay_ms} * 1'000'000,
                   [this, d] { press_enter(d); });
       if (mono_ns() < d->deadline)
         return at(mono_ns() + o.poll_ns, [this, d] { check_typed(d); });
@@ -1019,15 +1036,9 @@ struct tmux_terminal::impl {
   }
 
   void check_taken(dptr d) {
-    auto* p = find(d->agent);
-    if (p == nullptr)
-      return finish(d, false, "the pane of " + d->agent + " is gone");
-    capture(*p, [this, d](const std::string* screen) {
-      auto* p = find(d->agent);
-      if (p == nullptr || screen == nullptr)
-        return finish(d, false, "could not read the screen of " + d->agent);
-      auto r = classify(*p->prof, *screen, clock());
-      auto input = input_text(*p->prof, *screen);
+    with_screen(d, [this, d](pane& p, const std::string& screen,
+                             const screen_reading& r) {
+      auto input = input_text(*p.prof, screen);
       // Taken: the text left the input line. Busy alone says nothing (the
       // agent may still be on the previous message), but for a CLI that
       // hides its input line while it works.
@@ -1059,11 +1070,11 @@ struct tmux_terminal::impl {
     auto* p = find(agent);
     if (p == nullptr)
       return done(status::not_found("no tmux pane for " + agent));
-    capture(*p, [this, agent, word, done](const std::string* screen) {
+    capture(*p, [this, agent, word, done](const screen_view* v) {
       auto* p = find(agent);
-      if (p == nullptr || screen == nullptr)
+      if (p == nullptr || v == nullptr)
         return done(status::io_error("could not read the screen of " + agent));
-      auto r = classify(*p->prof, *screen, clock());
+      const auto& r = v->reading;
       if (!r.approval)
         return done(status::conflict(agent +
                                      " is not asking for an approval (it is " +
@@ -1090,10 +1101,10 @@ struct tmux_terminal::impl {
     auto* p = find(agent);
     if (p == nullptr)
       return done(status::not_found("no tmux pane for " + agent));
-    capture(*p, [done, agent](const std::string* s) {
-      if (s == nullptr)
+    capture(*p, [done, agent](const screen_view* v) {
+      if (v == nullptr)
         return done(status::io_error("could not read the screen of " + agent));
-      done(*s);
+      done(v->text);
     });
   }
 
