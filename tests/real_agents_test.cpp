@@ -25,10 +25,7 @@
 #include <sstream>
 #include <thread>
 
-#include "adapters/git.hpp"
-#include "adapters/tmux_terminal.hpp"
-#include "run_tmo.hpp"
-#include "test_util.hpp"
+#include "tmux_daemon.hpp"
 
 extern char** environ;
 
@@ -36,7 +33,7 @@ namespace tmo::cli {
 namespace {
 
 using namespace std::chrono_literals;
-using test::run_tmo;
+using test::slurp;
 
 int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -61,23 +58,14 @@ bool port_open(int port) {
   return ok;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class RealAgents : public ::testing::Test {
+class RealAgents : public test::tmux_daemon {
  protected:
+  RealAgents() : tmux_daemon("tmo-real-") {}
   void SetUp() override {
     shared_ = std::filesystem::weakly_canonical(TMO_SHARED_DIR).string();
     if (!std::filesystem::exists(shared_ + "/agents"))
       GTEST_SKIP() << "no " << shared_ << "/agents: the offline agents live "
                    << "beside the repository";
-    static int n = 0;
-    socket_ =
-        "tmo-real-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
     port_ = free_port();
     const char* home = std::getenv("HOME");
     agents_dir_ =
@@ -88,14 +76,6 @@ class RealAgents : public ::testing::Test {
     std::filesystem::create_directories(home_.sub("home"));
   }
   void TearDown() override {
-    if (shared_.empty()) return;
-    auto st = run_tmo({"status", "-o", "json", "--data-dir", dir()});
-    if (st.rc == 0)
-      ::kill(nlohmann::json::parse(st.out)["pid"].get<int>(), SIGKILL);
-    adapters::run_program({"tmux", "-L", socket_, "kill-server"});
-    ::unlink(adapters::tmux_socket_path(socket_).c_str());
-    // What outlives its pane (Gemini CLI's second process).
-    adapters::signal_agent_processes(dir(), "", SIGKILL);
     if (model_ > 0) {
       ::kill(model_, SIGTERM);
       ::waitpid(model_, nullptr, 0);
@@ -132,29 +112,7 @@ class RealAgents : public ::testing::Test {
     ASSERT_TRUE(port_open(port_)) << server << " did not listen";
   }
 
-  std::string dir() const { return home_.sub("data"); }
   std::string requests() const { return home_.sub("requests.jsonl"); }
-  test::run_result tmo(std::vector<std::string> args) {
-    args.push_back("--data-dir");
-    args.push_back(dir());
-    return run_tmo(args);
-  }
-  nlohmann::json agent(const std::string& name) {
-    auto r = tmo({"agent", "list", "-o", "json"});
-    if (r.rc != 0) return {};
-    for (auto& a : nlohmann::json::parse(r.out))
-      if (a["name"] == name) return a;
-    return {};
-  }
-  bool wait_state(const std::string& name, const std::string& state,
-                  std::chrono::seconds limit = 60s) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (agent(name).value("state", "") == state) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  }
   // The tool results the CLI sent the model, in order, each once (the
   // three fake models log them as tool_results, tool_outputs or
   // function_responses, and may repeat one in later requests).
@@ -196,15 +154,7 @@ class RealAgents : public ::testing::Test {
   // What the agent's pane shows, for a failure message.
   std::string screen(const std::string& name) {
     return agent("e2e/" + name).dump() + "\n" +
-           adapters::run_program({"tmux", "-L", socket_, "capture-pane", "-p",
-                                  "-t", "=e2e:" + name})
-               .out;
-  }
-  std::string events(const std::string& format,
-                     std::vector<std::string> filter) {
-    std::vector<std::string> args = {"events", "cat", "-f", format};
-    args.insert(args.end(), filter.begin(), filter.end());
-    return tmo(args).out;
+           tmux({"capture-pane", "-p", "-t", "=e2e:" + name});
   }
 
   // The whole path for one CLI: spawn, trust, brief, task, approval
@@ -259,10 +209,9 @@ class RealAgents : public ::testing::Test {
           {"shell": "echo cleaned > cleaned.txt", "description": "Clean"},
           {"text": "ok"}])";
 
-  std::string shared_, socket_, agents_dir_;
+  std::string shared_, agents_dir_;
   int port_ = 0;
   pid_t model_ = -1;
-  test::temp_dir home_;
 };
 
 TEST_F(RealAgents, ClaudeCode) {

@@ -17,44 +17,17 @@
 #include <thread>
 
 #include "adapters/control_socket.hpp"
-#include "adapters/git.hpp"
-#include "adapters/tmux_terminal.hpp"
-#include "run_tmo.hpp"
-#include "test_util.hpp"
+#include "tmux_daemon.hpp"
 
 namespace tmo::cli {
 namespace {
 
 using namespace std::chrono_literals;
-using test::run_tmo;
+using test::slurp;
 
-class TmuxDaemonTest : public ::testing::Test {
+class TmuxDaemonTest : public test::tmux_daemon {
  protected:
-  TmuxDaemonTest() {
-    static int n = 0;
-    socket_ =
-        "tmo-dtest-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
-  }
-  ~TmuxDaemonTest() override {
-    auto st = run_tmo({"status", "-o", "json", "--data-dir", dir()});
-    if (st.rc == 0)
-      ::kill(nlohmann::json::parse(st.out)["pid"].get<int>(), SIGKILL);
-    tmux({"kill-server"});
-    ::unlink(adapters::tmux_socket_path(socket_).c_str());
-    // What outlives its pane (Gemini CLI's second process).
-    adapters::signal_agent_processes(dir(), "", SIGKILL);
-  }
-  std::string dir() const { return home_.sub("data"); }
-  test::run_result tmo(std::vector<std::string> args) {
-    args.push_back("--data-dir");
-    args.push_back(dir());
-    return run_tmo(args);
-  }
-  std::string tmux(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"tmux", "-L", socket_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return adapters::run_program(argv).out;
-  }
+  TmuxDaemonTest() : tmux_daemon("tmo-dtest-") {}
   // The team's window names, sorted (agents start in any order).
   std::string windows(const std::string& team) {
     std::istringstream in(
@@ -65,34 +38,6 @@ class TmuxDaemonTest : public ::testing::Test {
     std::string out;
     for (auto& n : names) out += (out.empty() ? "" : " ") + n;
     return out;
-  }
-  nlohmann::json agent(const std::string& name) {
-    auto r = tmo({"agent", "list", "-o", "json"});
-    if (r.rc != 0) return {};
-    for (auto& a : nlohmann::json::parse(r.out))
-      if (a["name"] == name) return a;
-    return {};
-  }
-  bool wait_state(const std::string& name, const std::string& state,
-                  std::chrono::milliseconds limit = 15s) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (agent(name).value("state", "") == state) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-  std::string events(const std::string& format,
-                     std::vector<std::string> filter = {}) {
-    std::vector<std::string> args = {"events", "cat", "-f", format};
-    args.insert(args.end(), filter.begin(), filter.end());
-    return tmo(args).out;
-  }
-  std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
   }
   // tmo hook claude with `payload` on its stdin.
   test::run_result hook(const std::string& agent, const std::string& payload) {
@@ -109,8 +54,6 @@ class TmuxDaemonTest : public ::testing::Test {
   std::string fake(const std::string& log) {
     return std::string(TMO_FAKE_AGENT) + " --think 200 --log " + log;
   }
-  std::string socket_;
-  test::temp_dir home_;
 };
 
 TEST_F(TmuxDaemonTest, ATeamInTmuxTakesMessagesAndApprovals) {
