@@ -579,8 +579,9 @@ std::string tmux_send_enter(uint32_t pane) {
   return "send-keys -t %" + std::to_string(pane) + " Enter";
 }
 
-std::string tmux_capture_pane(uint32_t pane) {
-  return "capture-pane -p -e -t %" + std::to_string(pane);
+std::string tmux_capture_pane(uint32_t pane, bool attributes) {
+  return std::string("capture-pane -p ") + (attributes ? "-e " : "") + "-t %" +
+         std::to_string(pane);
 }
 
 result<std::string> tmux_subscribe(std::string_view name,

@@ -619,7 +619,7 @@ struct tmux_terminal::impl {
     p.dirty = false;
     p.last_capture = mono_ns();
     command(
-        "capture-pane -p -t %" + std::to_string(p.id),
+        tmux_capture_pane(p.id, false),
         [this, agent = p.agent, then](const tmux_notification& n) {
           auto it = panes.find(agent);
           if (it == panes.end()) {
