@@ -27,7 +27,7 @@ std::string team_of(std::string_view stream) {
 }
 
 std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
-capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+using events::text;
 
 }  // namespace
 

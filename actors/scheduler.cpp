@@ -8,7 +8,7 @@ namespace tmo::actors {
 
 namespace {
 
-capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+using events::text;
 std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
 checkin_reply failed(std::string why) {

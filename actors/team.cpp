@@ -7,7 +7,7 @@ namespace tmo::actors {
 
 namespace {
 
-capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+using events::text;
 
 bool valid_name(const std::string& s) {
   if (s.empty() || s.size() > 32 || s.front() == '-') return false;

@@ -32,7 +32,7 @@ namespace {
 
 using events::draft;
 
-capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+using events::text;
 
 class session {
  public:

@@ -44,7 +44,7 @@ status append_lifecycle(store::event_log& log, const std::string& dir,
   if (started) {
     auto e = d.payload().initOrchestratorStarted();
     e.setVersion("0.1.0");
-    e.setDataDir(capnp::Text::Reader(dir.data(), dir.size()));
+    e.setDataDir(events::text(dir));
     e.setPid(static_cast<uint32_t>(::getpid()));
   } else {
     auto e = d.payload().initOrchestratorStopped();
@@ -228,8 +228,8 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
                                int cols, int rows) {
       events::draft d("agent/" + agent, "terminal", now_ns());
       auto e = d.payload().initPaneSnapshot();
-      e.setScreenHash(capnp::Text::Reader(hash.data(), hash.size()));
-      e.setText(capnp::Text::Reader(text.data(), text.size()));
+      e.setScreenHash(events::text(hash));
+      e.setText(events::text(text));
       e.setCols(static_cast<uint16_t>(cols));
       e.setRows(static_cast<uint16_t>(rows));
       auto s = d.seal();
@@ -400,15 +400,14 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
         if (!a) return error_reply(a.error().message());
         events::draft d("agent/" + agent, req.value("by", "cli"), now_ns());
         auto e = d.payload().initAgentAnswered();
-        e.setAnswer(capnp::Text::Reader(word.data(), word.size()));
+        e.setAnswer(events::text(word));
         auto keys = e.initKeys(static_cast<unsigned>(a->keys.size()));
         for (unsigned i = 0; i < a->keys.size(); ++i)
-          keys.set(i,
-                   capnp::Text::Reader(a->keys[i].data(), a->keys[i].size()));
-        e.setTool(capnp::Text::Reader(a->tool.data(), a->tool.size()));
-        e.setCommand(capnp::Text::Reader(a->command.data(), a->command.size()));
+          keys.set(i, events::text(a->keys[i]));
+        e.setTool(events::text(a->tool));
+        e.setCommand(events::text(a->command));
         auto by = req.value("by", std::string{"cli"});
-        e.setBy(capnp::Text::Reader(by.data(), by.size()));
+        e.setBy(events::text(by));
         auto r = append_one(**log, std::move(d));
         if (!r) return error_reply(r.error().message());
         return {{"ok", true},
@@ -426,14 +425,11 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
         if (!call) return error_reply(call.error().message());
         events::draft d("agent/" + agent, "hook", now_ns());
         auto e = d.payload().initHookReceived();
-        auto set = [](auto setter, const std::string& v) {
-          setter(capnp::Text::Reader(v.data(), v.size()));
-        };
-        set([&](auto t) { e.setSource(t); }, source);
-        set([&](auto t) { e.setEvent(t); }, call->event);
-        set([&](auto t) { e.setTool(t); }, call->tool);
-        set([&](auto t) { e.setCommand(t); }, call->command);
-        set([&](auto t) { e.setSessionId(t); }, call->session_id);
+        e.setSource(events::text(source));
+        e.setEvent(events::text(call->event));
+        e.setTool(events::text(call->tool));
+        e.setCommand(events::text(call->command));
+        e.setSessionId(events::text(call->session_id));
         auto r = append_one(**log, std::move(d));
         if (!r) return error_reply(r.error().message());
         // Authoritative: Stop is idle; PermissionRequest is an approval

@@ -53,6 +53,12 @@ const std::vector<std::string_view>& all_kinds();
 
 // --- writing ---
 
+// A string as a Cap'n Proto Text for a setter (copied by the setter; the
+// string must outlive only the call).
+inline capnp::Text::Reader text(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
 // An encoded event waiting for its seq, stream version and hash.
 class sealed {
  public:
