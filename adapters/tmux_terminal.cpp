@@ -29,6 +29,14 @@ namespace tmo::adapters {
 
 namespace {
 
+// Variables with which CI systems tell programs nobody is at the terminal.
+// An agent's window is a terminal a person may attach to, wherever tmo
+// itself was started: with CI=true Gemini CLI runs headless and exits (55)
+// in a folder it was not told to trust; ink (Claude Code, Gemini) also
+// reads CONTINUOUS_INTEGRATION.
+constexpr const char* kNotInteractive[] = {"CI", "CONTINUOUS_INTEGRATION",
+                                           "GITHUB_ACTIONS"};
+
 int64_t mono_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -216,6 +224,7 @@ struct tmux_terminal::impl {
     bool exit_reported = false;
     int64_t idle_since = 0;       // first seen idle (0: not yet)
     int64_t limit_until = 0;      // a rate limit's reset (wall ns), 0: none
+    int64_t hook_until = 0;       // a hook's state holds against "busy"
     std::set<std::string> typed;  // message ids typed into this pane
   };
   std::map<std::string, pane> panes;         // by agent
@@ -706,6 +715,10 @@ struct tmux_terminal::impl {
         cb.snapshot(p.agent, hash, bounded, o.cols, o.rows);
       }
     }
+    // The CLI still drawing what its hook announced.
+    if (changed && !p.dead && r.state == agent_state::busy &&
+        now < p.hook_until)
+      changed = false;
     if (changed && !p.dead) report(p, state, detail);
     if (p.idle_since == 0 && r.state == agent_state::idle) p.idle_since = now;
     if (r.state == agent_state::waiting_input && p.idle_since != 0 &&
@@ -818,8 +831,10 @@ struct tmux_terminal::impl {
         words.push_back(k + "=" + v);
       }
       words.insert(words.end(), {"-P", "-F", "#{pane_id}\t#{window_id}", "--"});
-      // One word would go through `sh -c`: run it through env instead.
-      if (launch.argv.size() == 1) words.push_back("env");
+      // Through env(1), never a shell: one word alone would go through
+      // `sh -c`, and env drops what says "unattended" (see kNotInteractive).
+      words.push_back("env");
+      for (auto var : kNotInteractive) words.insert(words.end(), {"-u", var});
       words.insert(words.end(), launch.argv.begin(), launch.argv.end());
       std::string line;
       for (auto& w : words) {
@@ -1065,16 +1080,29 @@ struct tmux_terminal::impl {
 
   // ---- answering ---------------------------------------------------------
 
+  // Sends the keys of `word` for the approval on screen. One the agent is
+  // about to draw (a hook said it asked, or it reads busy) is waited for,
+  // up to `until` (monotonic; 0: answer_wait_ns from now).
   void answer(const std::string& agent, const std::string& word,
-              std::function<void(result<answered>)> done) {
+              std::function<void(result<answered>)> done, int64_t until = 0) {
     auto* p = find(agent);
     if (p == nullptr)
       return done(status::not_found("no tmux pane for " + agent));
-    capture(*p, [this, agent, word, done](const screen_view* v) {
+    if (until == 0) until = mono_ns() + o.answer_wait_ns;
+    capture(*p, [this, agent, word, done, until](const screen_view* v) {
       auto* p = find(agent);
       if (p == nullptr || v == nullptr)
         return done(status::io_error("could not read the screen of " + agent));
       const auto& r = v->reading;
+      bool expected =
+          r.state == agent_state::busy ||
+          (p->state == "waiting_approval" && mono_ns() < p->hook_until);
+      if (!r.approval && expected && !p->dead && mono_ns() < until) {
+        at(mono_ns() + o.poll_ns * 4, [this, agent, word, done, until] {
+          answer(agent, word, done, until);
+        });
+        return;
+      }
       if (!r.approval)
         return done(status::conflict(agent +
                                      " is not asking for an approval (it is " +
@@ -1091,6 +1119,7 @@ struct tmux_terminal::impl {
         return done(status::conflict("the dialog of " + agent + " has no \"" +
                                      word + "\" option"));
       send_keys(*p, *keys);
+      p->hook_until = 0;  // answered: what the hook said is over
       schedule_capture(*p, o.capture_delay_ns);
       done(answered{*keys, a.tool, a.command.empty() ? a.target : a.command});
     });
@@ -1179,12 +1208,21 @@ void tmux_terminal::answer(const std::string& agent, const std::string& word,
       [p = impl_.get(), agent, word, done] { p->answer(agent, word, done); });
 }
 
-void tmux_terminal::refresh(const std::string& agent) {
-  impl_->post([p = impl_.get(), agent] {
+void tmux_terminal::hooked(const std::string& agent, const std::string& state,
+                           const std::string& detail) {
+  impl_->post([p = impl_.get(), agent, state, detail] {
     auto* q = p->find(agent);
     if (q == nullptr || q->dead) return;
-    q->state.clear();  // so the next reading is reported
+    // What the agent was told: a reading that differs is reported.
+    q->state = state;
+    q->detail = detail;
+    q->hook_until = mono_ns() + p->o.hook_hold_ns;
     p->schedule_capture(*q, p->o.capture_delay_ns);
+    // Read once more when the hold ends, so a "busy" that lasted is told.
+    p->at(q->hook_until + 1, [p, agent] {
+      if (auto* q = p->find(agent); q != nullptr && !q->dead)
+        p->schedule_capture(*q, 0);
+    });
   });
 }
 

@@ -83,6 +83,12 @@ struct tmux_options {
   // A new pane is typed into only once it has been idle this long.
   int64_t settle_ns = 500'000'000;
   int enter_tries = 3;
+  // After a hook told the state, the screen's "busy" (the CLI is still
+  // drawing what the hook announced) is not reported for this long.
+  int64_t hook_hold_ns = 2'000'000'000;
+  // `answer` waits this long for an approval it expects (a hook said one
+  // was asked, or the agent reads busy) to be drawn.
+  int64_t answer_wait_ns = 3'000'000'000;
   bool accept_trust = true;
   // A time zone offset for reset times shown without a zone (minutes).
   int local_offset_minutes = 0;
@@ -126,10 +132,13 @@ class tmux_terminal final : public actors::terminal_port {
   void answer(const std::string& agent, const std::string& word,
               std::function<void(result<answered>)> done);
 
-  // Reads the agent's screen again and reports its state even when it is
-  // the one reported last: after a hook told the agent's state, the screen
-  // has the last word.
-  void refresh(const std::string& agent);
+  // A hook of the agent's CLI told its state (Stop: idle; PermissionRequest:
+  // waiting_approval with the command). The screen keeps the last word, but
+  // a "busy" reading within hook_hold_ns is the CLI still drawing what the
+  // hook announced (it draws the dialog once the hook has returned), and is
+  // reported only if it lasts.
+  void hooked(const std::string& agent, const std::string& state,
+              const std::string& detail);
 
   // The agent's screen as it is now (capture-pane -p).
   void screen(const std::string& agent,

@@ -435,14 +435,17 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
         // Authoritative: Stop is idle; PermissionRequest is an approval
         // with its exact command. Until [approvals] the person decides:
         // the decision is empty.
-        if (call->event == "Stop")
-          caf::anon_send(orch, actors::observe_atom_v, agent,
-                         std::string{"idle"}, std::string{});
-        else if (call->event == "PermissionRequest")
-          caf::anon_send(orch, actors::observe_atom_v, agent,
-                         std::string{"waiting_approval"},
-                         call->tool + ": " + call->command);
-        if (auto t = terminal.tmux()) (*t)->refresh(agent);
+        std::string state, detail;
+        if (call->event == "Stop") {
+          state = "idle";
+        } else if (call->event == "PermissionRequest") {
+          state = "waiting_approval";
+          detail = call->tool + ": " + call->command;
+        }
+        if (!state.empty()) {
+          caf::anon_send(orch, actors::observe_atom_v, agent, state, detail);
+          if (auto t = terminal.tmux()) (*t)->hooked(agent, state, detail);
+        }
         return {{"ok", true}, {"decision", ""}, {"seq", *r}};
       }
       if (verb == "agent.list")

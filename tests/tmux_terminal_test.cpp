@@ -170,9 +170,21 @@ TEST_F(TmuxTerminal, RunsAShellAgentInItsWindowAndDeliversConfirmed) {
   EXPECT_TRUE(eventually(
       [&] { return slurp(tmp.path() + "/out.txt") == "it's 42\nsecond\n"; }));
 
-  // A second agent of the team: another window of the same session.
+  // A second agent of the team: another window of the same session. It
+  // is an interactive terminal even on a server started in CI: with
+  // CI=true Gemini CLI runs headless and exits.
+  tmux_out(srv, {"set-environment", "-g", "CI", "true"});
+  tmux_out(srv, {"set-environment", "-g", "GITHUB_ACTIONS", "true"});
   ASSERT_TRUE(
       open_pane(*term, {"alpha/qa-1", "qa", "shell", tmp.path(), "sh"}));
+  ASSERT_TRUE(w.wait_for("alpha/qa-1", "idle"));
+  r = deliver(
+      *term, "alpha/qa-1", "m-e",
+      "echo \"${CI-none} ${GITHUB_ACTIONS-none} $TMO_AGENT\" > env.txt");
+  EXPECT_TRUE(r.first) << r.second;
+  EXPECT_TRUE(eventually([&] {
+    return slurp(tmp.path() + "/env.txt") == "none none alpha/qa-1\n";
+  })) << slurp(tmp.path() + "/env.txt");
   windows =
       tmux_out(srv, {"list-windows", "-t", "=alpha", "-F", "#{window_name}"});
   EXPECT_EQ(windows, "dev-1\nqa-1\n");
@@ -193,7 +205,9 @@ TEST_F(TmuxTerminal, ReportsPaneDeathWithItsExitStatus) {
   ASSERT_TRUE(d);
   // tmux 3.3a sometimes marks a pane dead without ever having its status
   // (about 1 run in 10 here); then the death is reported without it.
-  if (*d != "its pane died") EXPECT_EQ(*d, "exit status 3");
+  if (*d != "its pane died") {
+    EXPECT_EQ(*d, "exit status 3");
+  }
   auto r = deliver(*term, "beta/dev-1", "m-1", "hello");
   EXPECT_FALSE(r.first);
 }
@@ -274,6 +288,54 @@ TEST_F(TmuxTerminal, AnswersAnApprovalWithTheProfilesKeys) {
     p2.set_value(std::move(a));
   });
   EXPECT_FALSE(p2.get_future().get());
+}
+
+// Claude Code runs its PermissionRequest hook before it draws the dialog:
+// the hook's state holds against the "busy" screen meanwhile, and an answer
+// given at once waits for the dialog instead of being refused.
+TEST_F(TmuxTerminal, AHooksStateHoldsWhileTheDialogIsDrawn) {
+  auto log = tmp.path() + "/agent.log";
+  ASSERT_TRUE(open_pane(
+      *term, {"kappa/dev-1", "dev", "claude", tmp.path(),
+              std::string(TMO_FAKE_AGENT) + " --think 1200 --log " + log}));
+  ASSERT_TRUE(w.wait_for("kappa/dev-1", "idle"));
+  auto r = deliver(*term, "kappa/dev-1", "m-1", "APPROVE: make test");
+  ASSERT_TRUE(r.first) << r.second;
+  ASSERT_TRUE(w.wait_for("kappa/dev-1", "busy"));
+  term->hooked("kappa/dev-1", "waiting_approval", "Bash: make test");
+  size_t before = 0;
+  {
+    std::lock_guard lock(w.mu);
+    before = w.seen.size();
+  }
+  std::promise<result<tmux_terminal::answered>> p;
+  size_t answered_at = 0;
+  term->answer("kappa/dev-1", "yes", [&](result<tmux_terminal::answered> a) {
+    {
+      std::lock_guard lock(w.mu);
+      answered_at = w.seen.size();
+    }
+    p.set_value(std::move(a));
+  });
+  auto a = p.get_future().get();
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->command, "make test");
+  // Between the hook and the answer nothing was reported: not the busy
+  // screen before the dialog, nor the dialog (the hook's state already).
+  {
+    std::lock_guard lock(w.mu);
+    for (size_t i = before; i < answered_at; ++i)
+      EXPECT_NE(std::get<0>(w.seen[i]), "kappa/dev-1")
+          << std::get<1>(w.seen[i]);
+  }
+  // The answer ends the hold: the approved command's work shows as busy.
+  ASSERT_TRUE(w.wait_for("kappa/dev-1", "busy", 1s));
+  ASSERT_TRUE(w.wait_for("kappa/dev-1", "idle"));
+  EXPECT_TRUE(eventually([&] {
+    return lines_of(log) ==
+           std::vector<std::string>{"submitted APPROVE: make test",
+                                    "approved make test"};
+  })) << slurp(log);
 }
 
 // The control client dies (killed, or tmux restarted it): tmo attaches a
