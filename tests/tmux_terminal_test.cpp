@@ -297,7 +297,7 @@ TEST_F(TmuxTerminal, AHooksStateHoldsWhileTheDialogIsDrawn) {
   auto log = tmp.path() + "/agent.log";
   ASSERT_TRUE(open_pane(
       *term, {"kappa/dev-1", "dev", "claude", tmp.path(),
-              std::string(TMO_FAKE_AGENT) + " --think 1200 --log " + log}));
+              std::string(TMO_FAKE_AGENT) + " --think 800 --log " + log}));
   ASSERT_TRUE(w.wait_for("kappa/dev-1", "idle"));
   auto r = deliver(*term, "kappa/dev-1", "m-1", "APPROVE: make test");
   ASSERT_TRUE(r.first) << r.second;
