@@ -260,8 +260,11 @@ struct tmux_terminal::impl {
     timers.emplace(when, std::move(fn));
   }
 
+  // -u: tmux replaces a tab or any non-ASCII byte of what it prints with
+  // "_" for a client it does not think UTF-8 capable, which it decides from
+  // LC_ALL, LC_CTYPE and LANG (unset under cron, systemd or `env -i`).
   std::vector<std::string> base_argv() const {
-    return {o.tmux, "-L", o.socket, "-f", "/dev/null"};
+    return {o.tmux, "-u", "-L", o.socket, "-f", "/dev/null"};
   }
 
   // Runs one tmux command line as a separate client (before the control

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "adapters/git.hpp"
@@ -389,6 +390,45 @@ TEST(TmuxTerminalStale, DetachesAControlClientLeftBehind) {
     auto now = tmux_out(srv, {"list-clients", "-F", "#{client_pid}"});
     return now.find('\n') == now.size() - 1 && now != orphan;
   })) << tmux_out(srv, {"list-clients", "-F", "#{client_pid}"});
+}
+
+// Under cron, systemd or `env -i` no locale says UTF-8: tmux would print a
+// tab or any non-ASCII byte as "_" to such a client, and the screens (and
+// the pane ids tmux reports) would be unreadable.
+TEST(TmuxTerminalLocale, WorksWithoutAUtf8Locale) {
+  struct saved_env {
+    std::vector<std::pair<std::string, std::optional<std::string>>> vars;
+    void set(const char* k, const char* v) {
+      const char* old = std::getenv(k);
+      vars.emplace_back(k,
+                        old ? std::optional<std::string>(old) : std::nullopt);
+      v ? ::setenv(k, v, 1) : ::unsetenv(k);
+    }
+    ~saved_env() {
+      for (auto& [k, v] : vars)
+        v ? ::setenv(k.c_str(), v->c_str(), 1) : ::unsetenv(k.c_str());
+    }
+  } env;
+  env.set("LC_ALL", nullptr);
+  env.set("LC_CTYPE", nullptr);
+  env.set("LANG", "C");
+  test::tmux_server srv;
+  ASSERT_TRUE(srv.ok());
+  temp_dir tmp;
+  watcher w;
+  auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
+  ASSERT_TRUE(t) << t.error().message();
+  auto log = tmp.path() + "/agent.log";
+  auto opened = open_pane(
+      **t, {"mu/dev-1", "dev", "claude", tmp.path(), fake_agent(log)});
+  ASSERT_TRUE(opened) << opened.error().message();
+  EXPECT_EQ(opened->target, "mu:dev-1");
+  ASSERT_TRUE(w.wait_for("mu/dev-1", "idle"));  // read from "❯" and "─"
+  auto r = deliver(**t, "mu/dev-1", "m-1", "héllo ❯ wörld");
+  EXPECT_TRUE(r.first) << r.second;
+  EXPECT_TRUE(eventually([&] {
+    return lines_of(log) == std::vector<std::string>{"submitted héllo ❯ wörld"};
+  })) << slurp(log);
 }
 
 // A rate limit with a reset time: reported once with the time; when the
