@@ -225,6 +225,7 @@ struct tmux_terminal::impl {
     int64_t idle_since = 0;       // first seen idle (0: not yet)
     int64_t limit_until = 0;      // a rate limit's reset (wall ns), 0: none
     int64_t hook_until = 0;       // a hook's state holds against "busy"
+    bool hook_approval = false;   // the approval shown is the hook's (exact)
     std::set<std::string> typed;  // message ids typed into this pane
   };
   std::map<std::string, pane> panes;         // by agent
@@ -718,9 +719,13 @@ struct tmux_terminal::impl {
         cb.snapshot(p.agent, hash, bounded, o.cols, o.rows);
       }
     }
-    // The CLI still drawing what its hook announced.
+    // The CLI still drawing what its hook announced; or the dialog of the
+    // approval the hook told with its exact command (the screen may wrap
+    // or cut it).
     if (changed && !p.dead && r.state == agent_state::busy &&
         now < p.hook_until)
+      changed = false;
+    if (changed && p.hook_approval && r.state == agent_state::waiting_approval)
       changed = false;
     if (changed && !p.dead) report(p, state, detail);
     if (p.idle_since == 0 && r.state == agent_state::idle) p.idle_since = now;
@@ -738,6 +743,7 @@ struct tmux_terminal::impl {
   }
 
   void report(pane& p, const std::string& state, const std::string& detail) {
+    p.hook_approval = false;
     p.state = state;
     p.detail = detail;
     if (cb.observe) cb.observe(p.agent, state, detail);
@@ -1123,6 +1129,7 @@ struct tmux_terminal::impl {
                                      word + "\" option"));
       send_keys(*p, *keys);
       p->hook_until = 0;  // answered: what the hook said is over
+      p->hook_approval = false;
       schedule_capture(*p, o.capture_delay_ns);
       done(answered{*keys, a.tool, a.command.empty() ? a.target : a.command});
     });
@@ -1220,6 +1227,7 @@ void tmux_terminal::hooked(const std::string& agent, const std::string& state,
     q->state = state;
     q->detail = detail;
     q->hook_until = mono_ns() + p->o.hook_hold_ns;
+    q->hook_approval = state == "waiting_approval";
     p->schedule_capture(*q, p->o.capture_delay_ns);
     // Read once more when the hold ends, so a "busy" that lasted is told.
     p->at(q->hook_until + 1, [p, agent] {

@@ -303,7 +303,9 @@ TEST_F(TmuxTerminal, AHooksStateHoldsWhileTheDialogIsDrawn) {
   auto r = deliver(*term, "kappa/dev-1", "m-1", "APPROVE: make test");
   ASSERT_TRUE(r.first) << r.second;
   ASSERT_TRUE(w.wait_for("kappa/dev-1", "busy"));
-  term->hooked("kappa/dev-1", "waiting_approval", "Bash: make test");
+  // The hook's command is exact; a screen may wrap or cut a long one.
+  term->hooked("kappa/dev-1", "waiting_approval",
+               "Bash: make test  # as the hook told it");
   size_t before = 0;
   {
     std::lock_guard lock(w.mu);
@@ -322,7 +324,8 @@ TEST_F(TmuxTerminal, AHooksStateHoldsWhileTheDialogIsDrawn) {
   ASSERT_TRUE(a) << a.error().message();
   EXPECT_EQ(a->command, "make test");
   // Between the hook and the answer nothing was reported: not the busy
-  // screen before the dialog, nor the dialog (the hook's state already).
+  // screen before the dialog, nor the dialog (the hook's approval, with
+  // its exact command, already).
   {
     std::lock_guard lock(w.mu);
     for (size_t i = before; i < answered_at; ++i)
