@@ -169,10 +169,12 @@ result<std::string> tmux_quote(std::string_view arg);
 result<std::string> tmux_send_literal(uint32_t pane, std::string_view text);
 // send-keys -t %P Enter
 std::string tmux_send_enter(uint32_t pane);
-// capture-pane -p [-e] -t %P : the visible screen, with its attributes
-// (-e) by default; without, the plain text the tmux terminal classifies
-// and stores in snapshots. Pair it with expect_reply(body_mode::verbatim).
-std::string tmux_capture_pane(uint32_t pane, bool attributes = true);
+// capture-pane -p [-e] [-S -N] -t %P : the visible screen, with its
+// attributes (-e) by default; without, the plain text the tmux terminal
+// classifies and stores in snapshots; with `history` > 0, that many lines
+// of scrollback above it. Pair it with expect_reply(body_mode::verbatim).
+std::string tmux_capture_pane(uint32_t pane, bool attributes = true,
+                              int history = 0);
 // refresh-client -B 'NAME:TARGET:FORMAT' ; the default subscribes to
 // every pane's #{pane_dead_status}. NAME must be non-empty without ':'.
 result<std::string> tmux_subscribe(

@@ -396,17 +396,34 @@ struct tmux_terminal::impl {
                std::function<void(const tmux_notification&)> then,
                tmux_control_parser::body_mode mode =
                    tmux_control_parser::body_mode::mixed) {
+    commands({{line, std::move(then)}}, mode);
+  }
+
+  // Writes commands in one write(), each on its own line, so that each has
+  // its own reply (one failing does not skip the next, as `a ; b` would)
+  // and tmux runs them all before it handles anything else, such as the
+  // exit of a child the first one started.
+  void commands(
+      std::vector<
+          std::pair<std::string, std::function<void(const tmux_notification&)>>>
+          list,
+      tmux_control_parser::body_mode mode =
+          tmux_control_parser::body_mode::mixed) {
     if (!connected) {
       tmux_notification failed;
       failed.k = tmux_notification::kind::reply;
       failed.ok = false;
       failed.body = {"tmux is not connected"};
-      if (then) then(failed);
+      for (auto& [line, then] : list)
+        if (then) then(failed);
       return;
     }
-    parser.expect_reply(mode);
-    replies.push_back(std::move(then));
-    std::string out = line + "\n";
+    std::string out;
+    for (auto& [line, then] : list) {
+      parser.expect_reply(mode);
+      replies.push_back(std::move(then));
+      out += line + "\n";
+    }
     size_t at = 0;
     while (at < out.size()) {
       auto n = ::write(to_tmux, out.data() + at, out.size() - at);
@@ -585,6 +602,7 @@ struct tmux_terminal::impl {
       p.exit_reported = true;
       report(p, "exited",
              status.empty() ? "its pane died" : "exit status " + status);
+      p.last_snapshot = 0;  // the last screen is stored (if it changed)
       capture(p, nullptr);
       return;
     }
@@ -631,8 +649,11 @@ struct tmux_terminal::impl {
     p.capture_running = true;
     p.dirty = false;
     p.last_capture = mono_ns();
+    // A dead pane's last lines: tmux scrolls the screen up a line to write
+    // "Pane is dead", and a program that died at once printed its error on
+    // the top line.
     command(
-        tmux_capture_pane(p.id, false),
+        tmux_capture_pane(p.id, false, p.dead ? o.dead_history_lines : 0),
         [this, agent = p.agent, then](const tmux_notification& n) {
           auto it = panes.find(agent);
           if (it == panes.end()) {
@@ -698,6 +719,13 @@ struct tmux_terminal::impl {
       }
     } else if (r.state != agent_state::rate_limited) {
       p.limit_until = 0;
+    }
+    // The screen shows the pane dead before the subscription says so: the
+    // death is reported once, with its status (died asks tmux for it).
+    if (!p.dead && r.state == agent_state::exited &&
+        r.evidence == "Pane is dead") {
+      died(p, "", 0);
+      return r;
     }
     std::string state = p.dead ? "exited" : to_string(r.state);
     std::string detail = p.dead ? p.detail : detail_of(r);
@@ -857,31 +885,38 @@ struct tmux_terminal::impl {
         if (!line.empty()) line += ' ';
         line += *q;
       }
-      command(line, [=, this](const tmux_notification& n) {
-        opening.erase(req.agent);
-        if (new_session) creating.erase(team);
-        if (!n.ok && new_session) sessions.erase(team);
-        if (!n.ok || n.body.empty()) {
-          done(status::io_error("tmux could not open " + target + ": " +
-                                (n.body.empty() ? "no reply" : n.body[0])));
-          return opened(req.agent);
-        }
-        auto f = split_tabs(n.body[0]);
-        auto id = pane_number(f[0]);
-        if (id < 0 || f.size() < 2) {
-          done(status::io_error("tmux said \"" + n.body[0] + "\" for " +
-                                target));
-          return opened(req.agent);
-        }
-        sessions.insert(team);
-        if (auto w = tmux_quote(f[1])) {
-          command("set-option -w -t " + *w + " remain-on-exit on", nullptr);
-          link(f[1]);
-        }
-        add_pane(req.agent, static_cast<uint32_t>(id), f[1], target, prof);
-        done(actors::pane_opened{f[0], target, o.socket, shown, false});
-        opened(req.agent);
-      });
+      // remain-on-exit before tmux can see the program end: a command that
+      // cannot start (exit 127 at once) keeps its pane, status and error.
+      auto keep = tmux_quote("=" + team + ":=" + name);  // exact names
+      auto remain = keep ? "set-option -w -t " + *keep + " remain-on-exit on"
+                         : std::string("display-message -p ''");
+      commands(
+          {{line,
+            [=, this](const tmux_notification& n) {
+              opening.erase(req.agent);
+              if (new_session) creating.erase(team);
+              if (!n.ok && new_session) sessions.erase(team);
+              if (!n.ok || n.body.empty()) {
+                done(status::io_error(
+                    "tmux could not open " + target + ": " +
+                    (n.body.empty() ? "no reply" : n.body[0])));
+                return opened(req.agent);
+              }
+              auto f = split_tabs(n.body[0]);
+              auto id = pane_number(f[0]);
+              if (id < 0 || f.size() < 2) {
+                done(status::io_error("tmux said \"" + n.body[0] + "\" for " +
+                                      target));
+                return opened(req.agent);
+              }
+              sessions.insert(team);
+              link(f[1]);
+              add_pane(req.agent, static_cast<uint32_t>(id), f[1], target,
+                       prof);
+              done(actors::pane_opened{f[0], target, o.socket, shown, false});
+              opened(req.agent);
+            }},
+           {remain, nullptr}});
     });
   }
 

@@ -77,6 +77,7 @@ struct tmux_options {
   int64_t capture_interval_ns = 80'000'000;  // then at most every 80 ms
   int64_t snapshot_interval_ns = 2'000'000'000;
   size_t snapshot_max_bytes = 16 * 1024;
+  int dead_history_lines = 50;  // scrollback in a dead pane's last capture
   int64_t ready_timeout_ns = 5'000'000'000;
   int64_t confirm_timeout_ns = 1'000'000'000;  // per check after keys
   int64_t poll_ns = 15'000'000;                // between checks

@@ -247,6 +247,7 @@ TEST(TmuxControlQuote, Builders) {
   EXPECT_FALSE(tmux_send_literal(3, "two\nlines"));
   EXPECT_EQ(tmux_send_enter(3), "send-keys -t %3 Enter");
   EXPECT_EQ(tmux_capture_pane(3), "capture-pane -p -e -t %3");
+  EXPECT_EQ(tmux_capture_pane(3, false, 50), "capture-pane -p -S -50 -t %3");
   EXPECT_EQ(*tmux_subscribe("dead"),
             "refresh-client -B 'dead:%*:#{pane_dead_status}'");
   EXPECT_EQ(*tmux_subscribe("s", "%2", "#{pane_title}: it's"),

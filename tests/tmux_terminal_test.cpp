@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -30,6 +31,7 @@ struct watcher {
   std::condition_variable cv;
   std::vector<std::tuple<std::string, std::string, std::string>> seen;
   std::vector<std::string> snapshots;
+  std::map<std::string, std::string> last_snapshot;  // by agent
 
   tmux_terminal::callbacks callbacks() {
     tmux_terminal::callbacks cb;
@@ -40,9 +42,10 @@ struct watcher {
       cv.notify_all();
     };
     cb.snapshot = [this](const std::string& a, const std::string& hash,
-                         const std::string&, int, int) {
+                         const std::string& text, int, int) {
       std::lock_guard lock(mu);
       snapshots.push_back(a + " " + hash);
+      last_snapshot[a] = text;
     };
     return cb;
   }
@@ -211,6 +214,27 @@ TEST_F(TmuxTerminal, ReportsPaneDeathWithItsExitStatus) {
   }
   auto r = deliver(*term, "beta/dev-1", "m-1", "hello");
   EXPECT_FALSE(r.first);
+}
+
+// A command that cannot start (a typo in --cmd) dies at once: its pane
+// stays, with the status and the error on its last screen.
+TEST_F(TmuxTerminal, ACommandThatCannotStartLeavesItsStatusAndScreen) {
+  ASSERT_TRUE(open_pane(*term, {"iota/dev-1", "dev", "shell", tmp.path(),
+                                "/nonexistent/agent-cli --flag"}));
+  auto d = w.wait_for("iota/dev-1", "exited");
+  ASSERT_TRUE(d);
+  if (*d != "its pane died") {  // tmux 3.3a: sometimes without the status
+    EXPECT_EQ(*d, "exit status 127");
+  }
+  // tmux scrolls the error off the screen to write "Pane is dead (status
+  // 127, ...)" (when it has the status): the snapshot tmo stores keeps it.
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(w.mu);
+    auto& text = w.last_snapshot["iota/dev-1"];
+    return text.find("/nonexistent/agent-cli") != std::string::npos &&
+           (*d != "exit status 127" ||
+            text.find("Pane is dead (status 127") != std::string::npos);
+  })) << w.last_snapshot["iota/dev-1"];
 }
 
 TEST_F(TmuxTerminal, TakesOverItsPanesAfterARestart) {
