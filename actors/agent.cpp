@@ -618,6 +618,7 @@ agent_actor::behavior_type agent(
         i.blocked = a.blocked;
         for (auto& m : a.inbox) i.queued.push_back(m.id);
         if (waiting_on_person(a.state)) i.waiting_on = a.detail;
+        if (a.state == "exited" || a.state == "rate_limited") i.why = a.detail;
         return i;
       },
       [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,

@@ -121,6 +121,7 @@ struct agent_info {
   std::string blocked;
   std::vector<std::string> queued;  // ids of messages not yet delivered
   std::string waiting_on;           // the dialog or approval shown, if any
+  std::string why;  // of an exited or rate-limited agent: "exit status 127"
   std::string project_dir;
 };
 
@@ -128,7 +129,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
   return f(caf::meta::type_name("agent_info"), x.name, x.role, x.profile,
            x.state, x.state_since_ns, x.last_activity_ns, x.blocked, x.queued,
-           x.waiting_on, x.project_dir);
+           x.waiting_on, x.why, x.project_dir);
 }
 
 // `tmo schedule add`: a check-in for `target` at `due_ns`, then every

@@ -21,7 +21,7 @@ std::string agents_table(const nlohmann::json& agents, int64_t now) {
     std::string queued;
     for (auto& q : a["queued"])
       queued += (queued.empty() ? "" : ",") + q.get<std::string>();
-    std::string note = a.value("waiting_on", "");
+    std::string note = a.value("waiting_on", a.value("why", ""));
     if (a.contains("blocked"))
       note = "blocked: " + a.value("blocked", "") +
              (note.empty() ? "" : "; " + note);

@@ -131,6 +131,7 @@ nlohmann::json agent_json(const actors::agent_info& a) {
       {"project_dir", a.project_dir}};
   if (!a.blocked.empty()) j["blocked"] = a.blocked;
   if (!a.waiting_on.empty()) j["waiting_on"] = a.waiting_on;
+  if (!a.why.empty()) j["why"] = a.why;
   return j;
 }
 

@@ -186,6 +186,8 @@ TEST_F(TmuxDaemonTest, ARateLimitSchedulesAResumeCheckin) {
       << spawned.out;
   EXPECT_NE(spawned.out.find("queued"), std::string::npos) << spawned.out;
   ASSERT_TRUE(wait_state("lim/cc", "rate_limited"));
+  EXPECT_EQ(agent("lim/cc").value("why", "").rfind("resets ", 0), 0u)
+      << agent("lim/cc").dump();
   nlohmann::json list;
   auto end = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < end) {
@@ -202,6 +204,37 @@ TEST_F(TmuxDaemonTest, ARateLimitSchedulesAResumeCheckin) {
                  .count();
   EXPECT_GT(due - now, int64_t{7'000} * 1'000'000'000);  // ~2h + 1m
   EXPECT_LT(due - now, int64_t{7'300} * 1'000'000'000);
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+}
+
+// A typo in --cmd: the agent is exited with the status, `tmo agent list`
+// says why, and the log keeps the error the pane showed.
+TEST_F(TmuxDaemonTest, AnAgentWhoseCommandCannotStartSaysWhy) {
+  ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
+  ASSERT_EQ(tmo({"team", "create", "typo", "--project", home_.path(), "--size",
+                 "small"})
+                .rc,
+            0);
+  auto spawned = tmo({"agent", "spawn", "typo", "developer", "--name", "cc",
+                      "--profile", "shell", "--cmd", "/nonexistent/agent-cli"});
+  EXPECT_EQ(spawned.rc, 0) << spawned.err;
+  ASSERT_TRUE(wait_state("typo/cc", "exited"));
+  auto why = agent("typo/cc").value("why", "");
+  if (why != "its pane died") {  // tmux 3.3a: sometimes without the status
+    EXPECT_EQ(why, "exit status 127");
+  }
+  auto list = tmo({"agent", "list"});
+  EXPECT_NE(list.out.find("exited"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find(why), std::string::npos) << list.out;
+  std::string shown;
+  auto end = std::chrono::steady_clock::now() + 5s;
+  while (shown.find("/nonexistent/agent-cli") == std::string::npos &&
+         std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(50ms);
+    shown = events("%{payload.text}\\n",
+                   {"--stream", "agent/typo/cc", "--kind", "pane.snapshot"});
+  }
+  EXPECT_NE(shown.find("/nonexistent/agent-cli"), std::string::npos) << shown;
   ASSERT_EQ(tmo({"down"}).rc, 0);
 }
 
