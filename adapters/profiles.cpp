@@ -44,6 +44,7 @@ std::vector<profile> make_profiles() {
   claude.env = {{"CLAUDE_CONFIG_DIR", "{agent_dir}"}};
   claude.keys = key_style::digits;
   claude.input_prefix = "❯";
+  claude.paste_markers = {"[Pasted text"};
   claude.input_under_rule = true;
   claude.idle = {"? for shortcuts", "Press Ctrl-C again to exit",
                  "accept edits on", "plan mode on", "bypass permissions on"};
@@ -82,6 +83,7 @@ std::vector<profile> make_profiles() {
   codex.keys = key_style::suffix;
   codex.enter_delay_ms = 150;
   codex.input_prefix = "›";
+  codex.paste_markers = {"[Pasted Content"};
   codex.idle = {"Ask Codex to do anything", "? for shortcuts"};
   codex.busy = {"esc to interrupt"};
   codex.approval = {"Would you like to run the following command?",
@@ -110,6 +112,8 @@ std::vector<profile> make_profiles() {
   gemini.keys = key_style::arrows;
   gemini.enter_delay_ms = 100;
   gemini.input_prefix = ">";
+  gemini.paste_markers = {"[Pasted Text:"};
+  gemini.paste_over = 500;
   gemini.idle = {"Type your message or @path/to/file", "? for shortcuts",
                  "Press Ctrl+C again to exit."};
   gemini.busy = {"(esc to cancel"};
@@ -1221,12 +1225,13 @@ std::optional<reset_time> parse_reset_time(std::string_view text,
 
 // ---- public: the input box ---------------------------------------------
 
-std::optional<std::string> input_text(const profile& p, std::string_view text) {
+std::optional<std::string> input_text(const profile& p, std::string_view text,
+                                      size_t window) {
   screen s = read_screen(text);
   if (s.nonempty.empty()) return std::nullopt;
   long last = s.last();
   if (p.input_prefix.empty()) return std::string(trim(s.lines[last].raw));
-  size_t from = s.window_start(idle_window);
+  size_t from = s.window_start(std::max(window, idle_window));
   for (long i = last; i >= static_cast<long>(from); --i) {
     std::string_view l = trim(s.lines[i].raw);
     if (!starts_with(l, p.input_prefix) || parse_option(s.lines[i].raw))
@@ -1247,6 +1252,14 @@ std::optional<std::string> input_text(const profile& p, std::string_view text) {
     return out;
   }
   return std::nullopt;
+}
+
+bool input_holds(const profile& p, std::string_view input,
+                 std::string_view tail) {
+  if (contains_ignoring_space(input, tail)) return true;
+  for (auto& m : p.paste_markers)
+    if (input.find(m) != std::string_view::npos) return true;
+  return false;
 }
 
 bool contains_ignoring_space(std::string_view haystack,

@@ -99,6 +99,13 @@ struct profile {
   // or within the last three lines.
   std::string input_prefix;
   bool input_under_rule = false;
+  // What the input box shows instead of a long paste (the CLI takes fast
+  // typing for one): the text is there, though it does not show.
+  std::vector<std::string> paste_markers;
+  // Text longer than this (bytes) is pasted, not typed (0: always typed).
+  // Gemini CLI drops or stalls on a couple of KB typed at once, and takes
+  // a bracketed paste whole.
+  size_t paste_over = 0;
   // True when the input prompt disappears while a dialog shows, so a dialog
   // above a visible prompt is an old one.
   bool dialogs_hide_prompt = true;
@@ -238,8 +245,15 @@ std::string to_json(const screen_reading& r, int indent = 2);
 // non-empty line (a shell's prompt and what is typed after it). nullopt
 // when no input line is on screen (a dialog, a busy screen without one).
 // A placeholder ("Ask Codex to do anything") is returned as shown.
-std::optional<std::string> input_text(const profile& p,
-                                      std::string_view screen);
+// `window`: how many non-empty lines from the bottom the prompt line may
+// be (a long text grows Gemini's input box upwards).
+std::optional<std::string> input_text(const profile& p, std::string_view screen,
+                                      size_t window = 12);
+
+// Whether the input box `input` holds text ending in `tail`
+// (typed_tail of it), or a paste marker standing for text.
+bool input_holds(const profile& p, std::string_view input,
+                 std::string_view tail);
 
 // Whether `needle` is in `haystack` when all whitespace is ignored in
 // both: how typed text is found in an input box that wraps it.

@@ -575,6 +575,16 @@ result<std::string> tmux_send_literal(uint32_t pane, std::string_view text) {
   return "send-keys -t %" + std::to_string(pane) + " -l -- " + *q;
 }
 
+result<std::vector<std::string>> tmux_paste_literal(uint32_t pane,
+                                                    std::string_view text) {
+  auto q = tmux_quote(text);
+  if (!q) return q.error();
+  std::string buffer = "tmo-" + std::to_string(pane);
+  return std::vector<std::string>{
+      "set-buffer -b " + buffer + " -- " + *q,
+      "paste-buffer -p -d -b " + buffer + " -t %" + std::to_string(pane)};
+}
+
 std::string tmux_send_enter(uint32_t pane) {
   return "send-keys -t %" + std::to_string(pane) + " Enter";
 }

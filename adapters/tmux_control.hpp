@@ -169,6 +169,12 @@ result<std::string> tmux_quote(std::string_view arg);
 result<std::string> tmux_send_literal(uint32_t pane, std::string_view text);
 // send-keys -t %P Enter
 std::string tmux_send_enter(uint32_t pane);
+// set-buffer -b tmo-P -- 'TEXT' then paste-buffer -p -d -b tmo-P -t %P :
+// pastes TEXT as a person would (in bracketed-paste markers when the
+// program asked for them), through a buffer of its own that is deleted
+// after. Two command lines.
+result<std::vector<std::string>> tmux_paste_literal(uint32_t pane,
+                                                    std::string_view text);
 // capture-pane -p [-e] [-S -N] -t %P : the visible screen, with its
 // attributes (-e) by default; without, the plain text the tmux terminal
 // classifies and stores in snapshots; with `history` > 0, that many lines

@@ -965,6 +965,7 @@ struct tmux_terminal::impl {
 
   struct delivery {
     std::string agent, id, text, tail;
+    size_t window = 12;  // lines from the bottom the input box may reach
     done_fn done;
     int64_t deadline = 0;
     int enters = 0;
@@ -1020,7 +1021,7 @@ struct tmux_terminal::impl {
         return finish(d, false, "a dialog is on screen (" + detail_of(r) + ")");
       if (r.state == agent_state::rate_limited)
         return finish(d, false, d->agent + " is rate limited");
-      auto input = input_text(*p.prof, screen);
+      auto input = input_text(*p.prof, screen, d->window);
       // A CLI that is starting may draw its input line and then a dialog
       // (Gemini's trust question comes after its prompt): type only once
       // it has been seen idle for a moment.
@@ -1034,7 +1035,7 @@ struct tmux_terminal::impl {
                             : "no input line on the screen of " + d->agent);
       }
       if (p.typed.count(d->id)) {
-        if (contains_ignoring_space(*input, d->tail)) return press_enter(d);
+        if (input_holds(*p.prof, *input, d->tail)) return press_enter(d);
         if (contains_ignoring_space(screen, d->tail))
           return finish(d, true, "");  // it was taken after all
       }
@@ -1048,6 +1049,14 @@ struct tmux_terminal::impl {
     if (p == nullptr)
       return finish(d, false, "the pane of " + d->agent + " is gone");
     std::string text = typeable(d->text);
+    if (p->prof->paste_over > 0 && text.size() > p->prof->paste_over) {
+      auto lines = tmux_paste_literal(p->id, text);
+      if (!lines) return finish(d, false, lines.error().message());
+      commands({{(*lines)[0], nullptr}, {(*lines)[1], nullptr}});
+      p->typed.insert(d->id);
+      d->deadline = mono_ns() + o.confirm_timeout_ns;
+      return check_typed(d);
+    }
     // In pieces that stay well inside a control-mode line, cut between
     // UTF-8 characters.
     size_t at_ = 0;
@@ -1071,9 +1080,8 @@ struct tmux_terminal::impl {
   void check_typed(dptr d) {
     with_screen(d, [this, d](pane& p, const std::string& screen,
                              const screen_reading&) {
-      auto input = input_text(*p.prof, screen);
-      if (input && (contains_ignoring_space(*input, d->tail) ||
-                    input->find("[Pasted text") != std::string::npos))
+      auto input = input_text(*p.prof, screen, d->window);
+      if (input && input_holds(*p.prof, *input, d->tail))
         return at(mono_ns() + int64_t{p.prof->enter_delay_ms} * 1'000'000,
                   [this, d] { press_enter(d); });
       if (mono_ns() < d->deadline)
@@ -1097,7 +1105,7 @@ struct tmux_terminal::impl {
   void check_taken(dptr d) {
     with_screen(d, [this, d](pane& p, const std::string& screen,
                              const screen_reading& r) {
-      auto input = input_text(*p.prof, screen);
+      auto input = input_text(*p.prof, screen, d->window);
       // Taken: the text left the input line. Busy alone says nothing (the
       // agent may still be on the previous message), but for a CLI that
       // hides its input line while it works.
@@ -1105,7 +1113,7 @@ struct tmux_terminal::impl {
       // it; an Enter now would answer the dialog, so none is ever sent.
       bool dialog = r.state == agent_state::waiting_approval ||
                     r.state == agent_state::waiting_input;
-      bool taken = dialog || (input ? !contains_ignoring_space(*input, d->tail)
+      bool taken = dialog || (input ? !input_holds(*p.prof, *input, d->tail)
                                     : r.state == agent_state::busy);
       if (taken) return finish(d, true, "");
       if (mono_ns() < d->deadline)
@@ -1243,6 +1251,10 @@ void tmux_terminal::deliver(const std::string& agent,
   d->id = message_id;
   d->text = text;
   d->tail = typed_tail(text);
+  // A long text wraps in the input box, which grows upwards (Gemini's to
+  // about a dozen lines, then it scrolls): look that far for its prompt.
+  size_t width = std::max(20, impl_->o.cols - 10);
+  d->window = 12 + std::min<size_t>(typeable(text).size() / width + 2, 40);
   d->done = std::move(done);
   impl_->post([p = impl_.get(), d] { p->deliver(d); });
 }

@@ -197,6 +197,28 @@ TEST(ProfileScreens, RateLimitsAndTheirResets) {
 
 // ---- ANSI ----------------------------------------------------------------
 
+// Delivery looks for the typed text in the input box: a long one grows
+// Gemini's box upwards past the usual window, and Codex and Gemini show a
+// paste as a placeholder.
+TEST(InputBox, LongTextsAndPastePlaceholders) {
+  const auto& gemini = *find_profile("gemini");
+  std::string screen = "history\n" + std::string(40, '-') + "\n > step 20";
+  for (int i = 21; i < 36; ++i) screen += "\n   step " + std::to_string(i);
+  screen += "\n\n workspace (/directory)     sandbox\n /tmp/p     no sandbox\n";
+  EXPECT_FALSE(input_text(gemini, screen));  // the prompt is 18 lines up
+  auto in = input_text(gemini, screen, 30);
+  ASSERT_TRUE(in);
+  EXPECT_TRUE(input_holds(gemini, *in, "step35"));
+  EXPECT_FALSE(input_holds(gemini, *in, "step36"));
+  EXPECT_TRUE(input_holds(gemini, "[Pasted Text: 2500 chars]", "step99"));
+  const auto& codex = *find_profile("codex");
+  EXPECT_TRUE(input_holds(
+      codex, "[Pasted Content 1024 chars][Pasted Content 452 chars]", "x"));
+  EXPECT_FALSE(input_holds(codex, "Ask Codex to do anything", "zz9"));
+  EXPECT_EQ(gemini.paste_over, 500u);
+  EXPECT_EQ(codex.paste_over, 0u);
+}
+
 TEST(StripAnsi, RemovesColoursCursorMovesAndTitles) {
   EXPECT_EQ(strip_ansi("\x1b[1;31mred\x1b[0m plain"), "red plain");
   EXPECT_EQ(strip_ansi("\x1b[?25l\x1b[2J\x1b[H\x1b[38;2;255;0;0mx"), "x");

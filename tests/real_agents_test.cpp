@@ -202,6 +202,64 @@ class RealAgents : public test::tmux_daemon {
     EXPECT_EQ(tmo({"events", "verify"}).rc, 0);
   }
 
+  // A long task (2.5 KB on one line, as task descriptions are): delivered
+  // once, confirmed, and the model gets it. The input line may show a
+  // placeholder instead ("[Pasted Content 1024 chars]" in Codex).
+  void long_message(const std::string& profile, const std::string& wrapper,
+                    const std::string& extra) {
+    ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
+    ASSERT_EQ(tmo({"team", "create", "e2e", "--project", home_.sub("proj"),
+                   "--size", "small"})
+                  .rc,
+              0);
+    auto spawned =
+        tmo({"agent", "spawn", "e2e", "developer", "--name", profile,
+             "--profile", profile, "--cmd", command(wrapper, extra)});
+    ASSERT_EQ(spawned.rc, 0) << spawned.err;
+    auto who = "e2e/" + profile;
+    ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
+    std::string text = "NOTE LONG-1:";
+    for (int i = 0; text.size() < 2500; ++i)
+      text += " step " + std::to_string(i) + " check the build and the logs;";
+    auto sent = tmo({"send", who, text});
+    ASSERT_EQ(sent.rc, 0) << "send: " << sent.err << sent.out << "\n"
+                          << events("%kind %{payload}\\n",
+                                    {"--stream", "agent/" + who})
+                          << screen(profile);
+    ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
+    // The model got it, once.
+    size_t got = 0;
+    auto end = std::chrono::steady_clock::now() + 30s;
+    while (got == 0 && std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(100ms);
+      std::istringstream in(slurp(requests()));
+      std::set<std::string> texts;
+      for (std::string l; std::getline(in, l);) {
+        auto j = nlohmann::json::parse(l, nullptr, false);
+        if (j.is_discarded()) continue;
+        auto t = j.value("last_user_text", std::string{});
+        if (t.rfind("NOTE LONG-1:", 0) == 0) texts.insert(t);
+      }
+      got = texts.size();
+      if (got > 0) {
+        EXPECT_EQ(texts.begin()->substr(0, 150), text.substr(0, 150));
+      }
+    }
+    EXPECT_EQ(got, 1u) << slurp(requests());
+    // The task confirmed at the first attempt (the briefing, before it,
+    // may wait out the CLI's start); none failed.
+    auto attempts =
+        events("%{payload.attempts}\\n",
+               {"--stream", "agent/" + who, "--kind", "message.delivered"});
+    EXPECT_TRUE(attempts.size() >= 2 &&
+                attempts.substr(attempts.size() - 2) == "1\n")
+        << attempts;
+    EXPECT_EQ(events("%kind\\n",
+                     {"--stream", "agent/" + who, "--kind", "message.failed"}),
+              "");
+    ASSERT_EQ(tmo({"down"}).rc, 0);
+  }
+
   static constexpr const char* steps =
       R"([{"text": "Ready."},
           {"shell": "echo built > built.txt", "description": "Build it"},
@@ -242,6 +300,27 @@ TEST_F(RealAgents, GeminiCli) {
   start_model("fake_gemini.py", steps);
   approve_then_deny("gemini", "gemini-offline",
                     " --home " + home_.sub("gemini-home"), "Shell");
+}
+
+// A long task reaches each CLI once: typed into Claude Code and Codex
+// (which show it as a paste), pasted into Gemini CLI.
+TEST_F(RealAgents, ClaudeCodeTakesALongMessage) {
+  ASSERT_TRUE(installed("claude-offline"));
+  start_model("fake_anthropic.py", "[]");
+  long_message("claude", "claude-offline", "");
+}
+
+TEST_F(RealAgents, CodexTakesALongMessage) {
+  ASSERT_TRUE(installed("codex-offline"));
+  start_model("fake_openai.py", "[]");
+  long_message("codex", "codex-offline", " --home " + home_.sub("codex-home"));
+}
+
+TEST_F(RealAgents, GeminiCliTakesALongMessage) {
+  ASSERT_TRUE(installed("gemini-offline"));
+  start_model("fake_gemini.py", "[]");
+  long_message("gemini", "gemini-offline",
+               " --home " + home_.sub("gemini-home"));
 }
 
 }  // namespace
