@@ -45,6 +45,7 @@ std::vector<profile> make_profiles() {
   claude.keys = key_style::digits;
   claude.input_prefix = "❯";
   claude.paste_markers = {"[Pasted text"};
+  claude.shell_escapes = {"!"};
   claude.input_under_rule = true;
   claude.idle = {"? for shortcuts", "Press Ctrl-C again to exit",
                  "accept edits on", "plan mode on", "bypass permissions on"};
@@ -84,6 +85,7 @@ std::vector<profile> make_profiles() {
   codex.enter_delay_ms = 150;
   codex.input_prefix = "›";
   codex.paste_markers = {"[Pasted Content"};
+  codex.shell_escapes = {"!"};
   codex.idle = {"Ask Codex to do anything", "? for shortcuts"};
   codex.busy = {"esc to interrupt"};
   codex.approval = {"Would you like to run the following command?",
@@ -114,6 +116,7 @@ std::vector<profile> make_profiles() {
   gemini.input_prefix = ">";
   gemini.paste_markers = {"[Pasted Text:"};
   gemini.paste_over = 500;
+  gemini.shell_escapes = {"!"};
   gemini.idle = {"Type your message or @path/to/file", "? for shortcuts",
                  "Press Ctrl+C again to exit."};
   gemini.busy = {"(esc to cancel"};

@@ -106,6 +106,11 @@ struct profile {
   // Gemini CLI drops or stalls on a couple of KB typed at once, and takes
   // a bracketed paste whole.
   size_t paste_over = 0;
+  // What puts the CLI into its own shell mode when it starts the input
+  // ("!" in Claude Code, Codex, Gemini CLI): a message starting so is sent
+  // after a space (pasted, for a CLI with paste_over), so that it stays
+  // text for the model and is never run as a command without an approval.
+  std::vector<std::string> shell_escapes;
   // True when the input prompt disappears while a dialog shows, so a dialog
   // above a visible prompt is an old one.
   bool dialogs_hide_prompt = true;
