@@ -157,11 +157,10 @@ class RealAgents : public test::tmux_daemon {
            tmux({"capture-pane", "-p", "-t", "=e2e:" + name});
   }
 
-  // The whole path for one CLI: spawn, trust, brief, task, approval
-  // answered yes (the tool result reaches the model), then a second one
-  // answered no (nothing reaches it).
-  void approve_then_deny(const std::string& profile, const std::string& wrapper,
-                         const std::string& extra, const std::string& tool) {
+  // tmo up, a team "e2e" and the CLI of `profile` as its agent e2e/PROFILE
+  // (its wrapper run with `extra`), briefed and idle.
+  void spawn_idle(const std::string& profile, const std::string& wrapper,
+                  const std::string& extra) {
     ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
     ASSERT_EQ(tmo({"team", "create", "e2e", "--project", home_.sub("proj"),
                    "--size", "small"})
@@ -173,6 +172,16 @@ class RealAgents : public test::tmux_daemon {
     ASSERT_EQ(spawned.rc, 0) << spawned.err;
     auto who = "e2e/" + profile;
     ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
+  }
+
+  // The whole path for one CLI: spawn, trust, brief, task, approval
+  // answered yes (the tool result reaches the model), then a second one
+  // answered no (nothing reaches it).
+  void approve_then_deny(const std::string& profile, const std::string& wrapper,
+                         const std::string& extra, const std::string& tool) {
+    spawn_idle(profile, wrapper, extra);
+    if (HasFatalFailure()) return;
+    auto who = "e2e/" + profile;
 
     auto sent = tmo({"send", who, "TASK T-1: build the project"});
     ASSERT_EQ(sent.rc, 0) << sent.err;
@@ -207,17 +216,9 @@ class RealAgents : public test::tmux_daemon {
   // placeholder instead ("[Pasted Content 1024 chars]" in Codex).
   void long_message(const std::string& profile, const std::string& wrapper,
                     const std::string& extra) {
-    ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
-    ASSERT_EQ(tmo({"team", "create", "e2e", "--project", home_.sub("proj"),
-                   "--size", "small"})
-                  .rc,
-              0);
-    auto spawned =
-        tmo({"agent", "spawn", "e2e", "developer", "--name", profile,
-             "--profile", profile, "--cmd", command(wrapper, extra)});
-    ASSERT_EQ(spawned.rc, 0) << spawned.err;
+    spawn_idle(profile, wrapper, extra);
+    if (HasFatalFailure()) return;
     auto who = "e2e/" + profile;
-    ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
     std::string text = "NOTE LONG-1:";
     for (int i = 0; text.size() < 2500; ++i)
       text += " step " + std::to_string(i) + " check the build and the logs;";
@@ -264,17 +265,9 @@ class RealAgents : public test::tmux_daemon {
   // the CLI into its shell mode, which runs a command with no approval.
   void bang_message(const std::string& profile, const std::string& wrapper,
                     const std::string& extra) {
-    ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
-    ASSERT_EQ(tmo({"team", "create", "e2e", "--project", home_.sub("proj"),
-                   "--size", "small"})
-                  .rc,
-              0);
-    auto spawned =
-        tmo({"agent", "spawn", "e2e", "developer", "--name", profile,
-             "--profile", profile, "--cmd", command(wrapper, extra)});
-    ASSERT_EQ(spawned.rc, 0) << spawned.err;
+    spawn_idle(profile, wrapper, extra);
+    if (HasFatalFailure()) return;
     auto who = "e2e/" + profile;
-    ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
     auto sent = tmo({"send", who, "!touch pwned.txt"});
     EXPECT_EQ(sent.rc, 0) << sent.err << screen(profile);
     std::this_thread::sleep_for(3s);
