@@ -450,15 +450,21 @@ agent_actor::behavior_type agent(
       },
       [=](observe_atom, std::string state, std::string detail) {
         auto& a = self->state.agent;
-        if (!a.exists || (state == a.state && detail == a.detail)) return;
+        auto& seen = self->state.observed;
+        if (!seen) seen.emplace(a.state, a.detail);
+        if (!a.exists || (state == seen->first && detail == seen->second))
+          return;
+        std::string from = seen->first;
+        *seen = {state, detail};
+        ++self->state.observing;
         events::draft d(my_stream(self), "terminal", clock->now_ns());
         auto e = d.payload().initAgentStateChanged();
-        e.setFrom(text(a.state));
+        e.setFrom(text(from));
         e.setTo(text(state));
         e.setReason(text(detail));
         std::vector<events::draft> v;
         v.push_back(std::move(d));
-        if (state == "exited" && a.state != "exited") {
+        if (state == "exited" && from != "exited") {
           // The program in its pane ended: how, in the same write.
           events::draft x(my_stream(self), "terminal", clock->now_ns());
           auto ex = x.payload().initAgentExited();
@@ -471,6 +477,8 @@ agent_actor::behavior_type agent(
         }
         append_then(self, log, std::move(v),
                     [=](uint64_t, uint64_t, const std::string&) {
+                      if (--self->state.observing == 0)
+                        self->state.observed.reset();
                       pump(self, log, clock, terminal, pm);
                       arm_stuck_timer(self, clock);
                       arm_commit_timer(self, clock);

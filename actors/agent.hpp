@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -134,7 +135,13 @@ struct agent_actor_state {
       deliveries;
   // The requests waiting for their message's outcome, by message id.
   std::map<std::string, caf::typed_response_promise<send_reply>> waiting;
-  std::string typing;           // the message being delivered: one at a time
+  std::string typing;  // the message being delivered: one at a time
+  // While state changes the terminal reported are being appended (not
+  // applied yet), the last of them: the next report is compared with it,
+  // not with agent.state, so that one coming back to the applied state
+  // meanwhile is not dropped.
+  std::optional<std::pair<std::string, std::string>> observed;
+  int observing = 0;            // such appends in flight
   int64_t commit_floor_ns = 0;  // nothing to commit at this time
   uint64_t next_op = 1;
   static inline const char* name = "agent";

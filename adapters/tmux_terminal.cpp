@@ -1279,10 +1279,14 @@ void tmux_terminal::hooked(const std::string& agent, const std::string& state,
                            const std::string& detail) {
   impl_->post([p = impl_.get(), agent, state, detail] {
     auto* q = p->find(agent);
-    if (q == nullptr || q->dead) return;
-    // What the agent was told: a reading that differs is reported.
-    q->state = state;
-    q->detail = detail;
+    if (q == nullptr) {
+      if (p->cb.observe) p->cb.observe(agent, state, detail);
+      return;
+    }
+    if (q->dead) return;
+    // Told on the path of the screen's readings, so that a reading after
+    // it can never overtake it; a reading that differs is reported.
+    p->report(*q, state, detail);
     q->hook_until = mono_ns() + p->o.hook_hold_ns;
     q->hook_approval = state == "waiting_approval";
     p->schedule_capture(*q, p->o.capture_delay_ns);

@@ -134,7 +134,9 @@ class tmux_terminal final : public actors::terminal_port {
               std::function<void(result<answered>)> done);
 
   // A hook of the agent's CLI told its state (Stop: idle; PermissionRequest:
-  // waiting_approval with the command). The screen keeps the last word, but
+  // waiting_approval with the command): reported through `observe`, like a
+  // reading of the screen and in order with them. The screen keeps the
+  // last word, but
   // a "busy" reading within hook_hold_ns is the CLI still drawing what the
   // hook announced (it draws the dialog once the hook has returned), and is
   // reported only if it lasts.

@@ -443,9 +443,13 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
           state = "waiting_approval";
           detail = call->tool + ": " + call->command;
         }
+        // Through the terminal when there is one, in order with what the
+        // screen says after it.
         if (!state.empty()) {
-          caf::anon_send(orch, actors::observe_atom_v, agent, state, detail);
-          if (auto t = terminal.tmux()) (*t)->hooked(agent, state, detail);
+          if (auto t = terminal.tmux())
+            (*t)->hooked(agent, state, detail);
+          else
+            caf::anon_send(orch, actors::observe_atom_v, agent, state, detail);
         }
         return {{"ok", true}, {"decision", ""}, {"seq", *r}};
       }

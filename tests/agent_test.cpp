@@ -220,6 +220,31 @@ class AgentActorTest : public test::actor_test {
   orchestrator_actor orch_;
 };
 
+// Two reports in a row, the second before the first is appended (a hook
+// told an approval, and the screen, read at once, shows the idle prompt):
+// the second is compared with the first, not with the applied state, so
+// it is not dropped and the agent ends idle.
+TEST_F(AgentActorTest, AReportBackToTheAppliedStateIsNotDroppedInFlight) {
+  observe("idle");
+  for (const char* s : {"waiting_approval", "idle"})
+    caf::anon_send(orch_, observe_atom_v, std::string("alpha/dev-1"),
+                   std::string(s),
+                   std::string(*s == 'w' ? "Bash: rm -rf build" : ""));
+  run();
+  EXPECT_EQ(info("alpha/dev-1").state, "idle");
+  // The log tells the same story: idle, the approval, idle again.
+  std::string changes;
+  for (size_t i = 0; i < log_.values.size(); ++i) {
+    auto ev = events::event::decode(i + 1, log_.values[i]);
+    auto p = ev->reader().getPayload();
+    if (p.which() == events::Event::Payload::AGENT_STATE_CHANGED)
+      changes += std::string(p.getAgentStateChanged().getFrom().cStr()) + ">" +
+                 p.getAgentStateChanged().getTo().cStr() + " ";
+  }
+  EXPECT_EQ(changes,
+            "unknown>idle idle>waiting_approval waiting_approval>idle ");
+}
+
 TEST_F(AgentActorTest, AMessageWaitsOutADialogThenIsTypedOnce) {
   observe("waiting_approval", "Bash: npm publish");
   EXPECT_EQ(info("alpha/dev-1").state, "waiting_approval");

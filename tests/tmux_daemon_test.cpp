@@ -127,7 +127,8 @@ TEST_F(TmuxDaemonTest, ATeamInTmuxTakesMessagesAndApprovals) {
   EXPECT_EQ(ask.out, "");
   EXPECT_EQ(hook("web/dev-1", "not json{").out, "");
   // The screen has the last word after a hook: it shows no dialog.
-  ASSERT_TRUE(wait_state("web/dev-1", "idle"));
+  ASSERT_TRUE(wait_state("web/dev-1", "idle"))
+      << events("%kind %{payload}\\n", {"--stream", "agent/web/dev-1"});
   EXPECT_EQ(events("%{payload.event} %{payload.tool} %{payload.command}\n",
                    {"--kind", "hook.received"}),
             "Stop  \nPermissionRequest Bash rm -rf build\n");

@@ -330,6 +330,10 @@ TEST_F(TmuxTerminal, AHooksStateHoldsWhileTheDialogIsDrawn) {
   // The hook's command is exact; a screen may wrap or cut a long one.
   term->hooked("kappa/dev-1", "waiting_approval",
                "Bash: make test  # as the hook told it");
+  // The hook's state is reported at once, on the screen's path.
+  auto told = w.wait_for("kappa/dev-1", "waiting_approval");
+  ASSERT_TRUE(told);
+  EXPECT_EQ(*told, "Bash: make test  # as the hook told it");
   size_t before = 0;
   {
     std::lock_guard lock(w.mu);
