@@ -18,8 +18,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -157,10 +159,27 @@ class RealAgents : public test::tmux_daemon {
            tmux({"capture-pane", "-p", "-t", "=e2e:" + name});
   }
 
-  // tmo up, a team "e2e" and the CLI of `profile` as its agent e2e/PROFILE
-  // (its wrapper run with `extra`), briefed and idle.
-  void spawn_idle(const std::string& profile, const std::string& wrapper,
-                  const std::string& extra) {
+  // The offline CLI of `profile` (claude, codex, gemini), installed, with
+  // its fake model started on `script`: what spawn_idle launches.
+  void start(const std::string& profile, const std::string& script) {
+    static const std::map<std::string, std::array<const char*, 3>> clis = {
+        {"claude", {"claude-offline", "fake_anthropic.py", "Claude Code"}},
+        {"codex", {"codex-offline", "fake_openai.py", "Codex"}},
+        {"gemini", {"gemini-offline", "fake_gemini.py", "Gemini CLI"}}};
+    const auto& c = clis.at(profile);
+    wrapper_ = c[0];
+    ASSERT_TRUE(installed(wrapper_))
+        << c[2] << " is not installed: run scripts/agent-clis.sh";
+    // Claude Code's config is the agent's own (CLAUDE_CONFIG_DIR); the
+    // others get a home of their own.
+    extra_ =
+        profile == "claude" ? "" : " --home " + home_.sub(profile + "-home");
+    start_model(c[1], script);
+  }
+
+  // tmo up, a team "e2e" and the started CLI of `profile` as its agent
+  // e2e/PROFILE, briefed and idle.
+  void spawn_idle(const std::string& profile) {
     ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
     ASSERT_EQ(tmo({"team", "create", "e2e", "--project", home_.sub("proj"),
                    "--size", "small"})
@@ -168,7 +187,7 @@ class RealAgents : public test::tmux_daemon {
               0);
     auto spawned =
         tmo({"agent", "spawn", "e2e", "developer", "--name", profile,
-             "--profile", profile, "--cmd", command(wrapper, extra)});
+             "--profile", profile, "--cmd", command(wrapper_, extra_)});
     ASSERT_EQ(spawned.rc, 0) << spawned.err;
     auto who = "e2e/" + profile;
     ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
@@ -177,9 +196,8 @@ class RealAgents : public test::tmux_daemon {
   // The whole path for one CLI: spawn, trust, brief, task, approval
   // answered yes (the tool result reaches the model), then a second one
   // answered no (nothing reaches it).
-  void approve_then_deny(const std::string& profile, const std::string& wrapper,
-                         const std::string& extra, const std::string& tool) {
-    spawn_idle(profile, wrapper, extra);
+  void approve_then_deny(const std::string& profile, const std::string& tool) {
+    spawn_idle(profile);
     if (HasFatalFailure()) return;
     auto who = "e2e/" + profile;
 
@@ -214,9 +232,8 @@ class RealAgents : public test::tmux_daemon {
   // A long task (2.5 KB on one line, as task descriptions are): delivered
   // once, confirmed, and the model gets it. The input line may show a
   // placeholder instead ("[Pasted Content 1024 chars]" in Codex).
-  void long_message(const std::string& profile, const std::string& wrapper,
-                    const std::string& extra) {
-    spawn_idle(profile, wrapper, extra);
+  void long_message(const std::string& profile) {
+    spawn_idle(profile);
     if (HasFatalFailure()) return;
     auto who = "e2e/" + profile;
     std::string text = "NOTE LONG-1:";
@@ -263,9 +280,8 @@ class RealAgents : public test::tmux_daemon {
 
   // A message that starts with "!" is text for the model: it must not put
   // the CLI into its shell mode, which runs a command with no approval.
-  void bang_message(const std::string& profile, const std::string& wrapper,
-                    const std::string& extra) {
-    spawn_idle(profile, wrapper, extra);
+  void bang_message(const std::string& profile) {
+    spawn_idle(profile);
     if (HasFatalFailure()) return;
     auto who = "e2e/" + profile;
     auto sent = tmo({"send", who, "!touch pwned.txt"});
@@ -286,15 +302,14 @@ class RealAgents : public test::tmux_daemon {
           {"text": "ok"}])";
 
   std::string shared_, agents_dir_;
+  std::string wrapper_, extra_;  // of the started CLI
   int port_ = 0;
   pid_t model_ = -1;
 };
 
 TEST_F(RealAgents, ClaudeCode) {
-  ASSERT_TRUE(installed("claude-offline"))
-      << "Claude Code is not installed: run scripts/agent-clis.sh";
-  start_model("fake_anthropic.py", steps);
-  approve_then_deny("claude", "claude-offline", "", "Bash");
+  ASSERT_NO_FATAL_FAILURE(start("claude", steps));
+  approve_then_deny("claude", "Bash");
   // The structured channel: the hooks saw the approval and the turns end.
   auto hooks = events("%{payload.event} %{payload.command}\\n",
                       {"--kind", "hook.received"});
@@ -305,61 +320,47 @@ TEST_F(RealAgents, ClaudeCode) {
 }
 
 TEST_F(RealAgents, Codex) {
-  ASSERT_TRUE(installed("codex-offline"))
-      << "Codex is not installed: run scripts/agent-clis.sh";
-  start_model("fake_openai.py", steps);
-  approve_then_deny("codex", "codex-offline",
-                    " --home " + home_.sub("codex-home"), "exec_command");
+  ASSERT_NO_FATAL_FAILURE(start("codex", steps));
+  approve_then_deny("codex", "exec_command");
 }
 
 TEST_F(RealAgents, GeminiCli) {
-  ASSERT_TRUE(installed("gemini-offline"))
-      << "Gemini CLI is not installed: run scripts/agent-clis.sh";
-  start_model("fake_gemini.py", steps);
-  approve_then_deny("gemini", "gemini-offline",
-                    " --home " + home_.sub("gemini-home"), "Shell");
+  ASSERT_NO_FATAL_FAILURE(start("gemini", steps));
+  approve_then_deny("gemini", "Shell");
 }
 
 // A long task reaches each CLI once: typed into Claude Code and Codex
 // (which show it as a paste), pasted into Gemini CLI.
 TEST_F(RealAgents, ClaudeCodeTakesALongMessage) {
-  ASSERT_TRUE(installed("claude-offline"));
-  start_model("fake_anthropic.py", "[]");
-  long_message("claude", "claude-offline", "");
+  ASSERT_NO_FATAL_FAILURE(start("claude", "[]"));
+  long_message("claude");
 }
 
 TEST_F(RealAgents, CodexTakesALongMessage) {
-  ASSERT_TRUE(installed("codex-offline"));
-  start_model("fake_openai.py", "[]");
-  long_message("codex", "codex-offline", " --home " + home_.sub("codex-home"));
+  ASSERT_NO_FATAL_FAILURE(start("codex", "[]"));
+  long_message("codex");
 }
 
 TEST_F(RealAgents, GeminiCliTakesALongMessage) {
-  ASSERT_TRUE(installed("gemini-offline"));
-  start_model("fake_gemini.py", "[]");
-  long_message("gemini", "gemini-offline",
-               " --home " + home_.sub("gemini-home"));
+  ASSERT_NO_FATAL_FAILURE(start("gemini", "[]"));
+  long_message("gemini");
 }
 
 // "!touch pwned.txt" from another agent is text: no CLI runs it in its
 // shell mode (without the fix Claude Code and Gemini CLI switched to it).
 TEST_F(RealAgents, ClaudeCodeTakesABangAsText) {
-  ASSERT_TRUE(installed("claude-offline"));
-  start_model("fake_anthropic.py", "[]");
-  bang_message("claude", "claude-offline", "");
+  ASSERT_NO_FATAL_FAILURE(start("claude", "[]"));
+  bang_message("claude");
 }
 
 TEST_F(RealAgents, CodexTakesABangAsText) {
-  ASSERT_TRUE(installed("codex-offline"));
-  start_model("fake_openai.py", "[]");
-  bang_message("codex", "codex-offline", " --home " + home_.sub("codex-home"));
+  ASSERT_NO_FATAL_FAILURE(start("codex", "[]"));
+  bang_message("codex");
 }
 
 TEST_F(RealAgents, GeminiCliTakesABangAsText) {
-  ASSERT_TRUE(installed("gemini-offline"));
-  start_model("fake_gemini.py", "[]");
-  bang_message("gemini", "gemini-offline",
-               " --home " + home_.sub("gemini-home"));
+  ASSERT_NO_FATAL_FAILURE(start("gemini", "[]"));
+  bang_message("gemini");
 }
 
 }  // namespace
