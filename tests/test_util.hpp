@@ -64,4 +64,15 @@ inline std::vector<events::draft> one(events::draft d) {
   return v;
 }
 
+// Claude Code's screen after `prompt` hit its usage limit, which resets
+// `when` ("in 2 hours"), with its input box under the notice.
+inline std::string claude_limit_screen(const std::string& prompt,
+                                       const std::string& when) {
+  std::string rule;
+  for (int i = 0; i < 40; ++i) rule += "─";
+  return "❯ " + prompt +
+         "\n  ⎿  Claude usage limit reached. Your limit will reset " + when +
+         ".\n" + rule + "\n❯ \n" + rule + "\n  ? for shortcuts\n";
+}
+
 }  // namespace tmo::test

@@ -167,12 +167,7 @@ TEST_F(TmuxDaemonTest, ATeamInTmuxTakesMessagesAndApprovals) {
 // A rate-limited agent gets a check-in for after its reset, to go on.
 TEST_F(TmuxDaemonTest, ARateLimitSchedulesAResumeCheckin) {
   ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
-  std::string rule;
-  for (int i = 0; i < 40; ++i) rule += "─";
-  home_.write("limit.txt",
-              "❯ go\n  ⎿  Claude usage limit reached. Your limit will reset "
-              "in 2 hours.\n" +
-                  rule + "\n❯ \n" + rule + "\n  ? for shortcuts\n");
+  home_.write("limit.txt", test::claude_limit_screen("go", "in 2 hours"));
   ASSERT_EQ(tmo({"team", "create", "lim", "--project", home_.path(), "--size",
                  "small"})
                 .rc,

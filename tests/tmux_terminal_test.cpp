@@ -477,12 +477,8 @@ TEST_F(TmuxTerminal, ARateLimitLiftsAtItsResetTime) {
   ASSERT_TRUE(t) << t.error().message();
   term = std::move(*t);
   // The screen: the notice, then Claude's input box.
-  std::string rule;
-  for (int i = 0; i < 40; ++i) rule += "─";
   tmp.write("limit.txt",
-            "❯ please build\n  ⎿  Claude usage limit reached. "
-            "Your limit will reset in 3 seconds.\n" +
-                rule + "\n❯ \n" + rule + "\n  ? for shortcuts\n");
+            test::claude_limit_screen("please build", "in 3 seconds"));
   auto before = std::chrono::system_clock::now();
   ASSERT_TRUE(open_pane(*term, {"zeta/dev-1", "dev", "claude", tmp.path(),
                                 "sh -c \"cat limit.txt; exec sleep 60\""}));
