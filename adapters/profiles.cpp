@@ -295,10 +295,13 @@ screen read_screen(std::string_view text) {
     std::string_view l =
         v.substr(at, nl == std::string_view::npos ? v.npos : nl - at);
     if (l.size() > max_line_bytes) {
-      size_t cut = max_line_bytes;
-      while (cut > 0 && (static_cast<unsigned char>(l[cut]) & 0xC0) == 0x80)
-        --cut;  // not in the middle of a UTF-8 character
-      l = l.substr(0, cut);
+      // Its end: a line this long is a shell's joined input or output, read
+      // by where it ends (the prompt, the text just typed).
+      size_t cut = l.size() - max_line_bytes;
+      while (cut < l.size() &&
+             (static_cast<unsigned char>(l[cut]) & 0xC0) == 0x80)
+        ++cut;  // not in the middle of a UTF-8 character
+      l = l.substr(cut);
     }
     line ln;
     ln.raw = std::string(l);

@@ -589,8 +589,10 @@ std::string tmux_send_enter(uint32_t pane) {
   return "send-keys -t %" + std::to_string(pane) + " Enter";
 }
 
-std::string tmux_capture_pane(uint32_t pane, bool attributes, int history) {
+std::string tmux_capture_pane(uint32_t pane, bool attributes, int history,
+                              bool joined) {
   return std::string("capture-pane -p ") + (attributes ? "-e " : "") +
+         (joined ? "-J " : "") +
          (history > 0 ? "-S -" + std::to_string(history) + " " : "") + "-t %" +
          std::to_string(pane);
 }

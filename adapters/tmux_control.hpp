@@ -175,12 +175,14 @@ std::string tmux_send_enter(uint32_t pane);
 // after. Two command lines.
 result<std::vector<std::string>> tmux_paste_literal(uint32_t pane,
                                                     std::string_view text);
-// capture-pane -p [-e] [-S -N] -t %P : the visible screen, with its
+// capture-pane -p [-e] [-J] [-S -N] -t %P : the visible screen, with its
 // attributes (-e) by default; without, the plain text the tmux terminal
 // classifies and stores in snapshots; with `history` > 0, that many lines
-// of scrollback above it. Pair it with expect_reply(body_mode::verbatim).
+// of scrollback above it; `joined`, with the lines the terminal wrapped
+// joined (a shell's long input line is one line). Pair it with
+// expect_reply(body_mode::verbatim).
 std::string tmux_capture_pane(uint32_t pane, bool attributes = true,
-                              int history = 0);
+                              int history = 0, bool joined = false);
 // refresh-client -B 'NAME:TARGET:FORMAT' ; the default subscribes to
 // every pane's #{pane_dead_status}. NAME must be non-empty without ':'.
 result<std::string> tmux_subscribe(

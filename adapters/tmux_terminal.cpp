@@ -172,6 +172,52 @@ std::string typeable(const std::string& text) {
   return out;
 }
 
+result<std::string> find_program(const std::string& program,
+                                 const std::optional<std::string>& path,
+                                 const std::string& cwd) {
+  namespace fs = std::filesystem;
+  if (program.empty()) return status::invalid_argument("an empty program name");
+  // 0: runs; 1: no such file; 2: a directory; 3: not executable.
+  auto runs = [](const fs::path& p) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0) return 1;
+    if (S_ISDIR(st.st_mode)) return 2;
+    if (!S_ISREG(st.st_mode) || ::access(p.c_str(), X_OK) != 0) return 3;
+    return 0;
+  };
+  if (program.find('/') != std::string::npos) {
+    fs::path p = program;
+    if (p.is_relative()) p = fs::path(cwd) / p;
+    switch (runs(p)) {
+      case 0:
+        return p.lexically_normal().string();
+      case 1:
+        return status::not_found(program + ": no such file" +
+                                 (program[0] == '/' ? "" : " in " + cwd));
+      case 2:
+        return status::invalid_argument(program + ": a directory");
+      default:
+        return status::invalid_argument(program + ": not executable");
+    }
+  }
+  std::string dirs = path.value_or("/bin:/usr/bin");
+  std::string not_executable;
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    fs::path p = fs::path(dir.empty() ? cwd : dir) / program;
+    int r = runs(p);
+    if (r == 0) return p.string();
+    if (r == 3 && not_executable.empty()) not_executable = p.string();
+    start = end + 1;
+  }
+  if (!not_executable.empty())
+    return status::invalid_argument(not_executable + ": not executable");
+  return status::not_found(program + ": not on the PATH (" + dirs + ")");
+}
+
 std::string typed_tail(const std::string& typed) {
   std::string squeezed;
   for (char c : typeable(typed))
@@ -651,9 +697,11 @@ struct tmux_terminal::impl {
     p.last_capture = mono_ns();
     // A dead pane's last lines: tmux scrolls the screen up a line to write
     // "Pane is dead", and a program that died at once printed its error on
-    // the top line.
+    // the top line. A shell's lines come joined where the terminal wrapped
+    // them: what is typed at its prompt is then its last line, whole.
     command(
-        tmux_capture_pane(p.id, false, p.dead ? o.dead_history_lines : 0),
+        tmux_capture_pane(p.id, false, p.dead ? o.dead_history_lines : 0,
+                          p.prof != nullptr && p.prof->is_shell),
         [this, agent = p.agent, then](const tmux_notification& n) {
           auto it = panes.find(agent);
           if (it == panes.end()) {
@@ -789,6 +837,57 @@ struct tmux_terminal::impl {
 
   // ---- opening -----------------------------------------------------------
 
+  // Whether the launch's program runs in `dir`, found on the PATH its pane
+  // gets: one set for the agent (-e, the later wins), else the server's
+  // global one, else execvp's default.
+  void check_launch(const launch_spec& launch, const std::string& dir,
+                    std::function<void(status)> done) {
+    auto judge = [argv0 = launch.argv.at(0), dir,
+                  done](const std::optional<std::string>& path) {
+      auto found = find_program(argv0, path, dir);
+      if (found) return done(status::ok());
+      auto why = found.error().message();
+      if (argv0.find('/') == std::string::npos)
+        why += ": install it, or give --cmd its full path";
+      else
+        why += "; check --cmd";
+      done(status::not_found("cannot run " + why));
+    };
+    std::optional<std::string> path;
+    using vars = std::vector<std::pair<std::string, std::string>>;
+    for (const vars* env :
+         std::initializer_list<const vars*>{&launch.env, &o.env})
+      for (auto& [k, v] : *env)
+        if (k == "PATH") path = v;
+    if (path) return judge(path);
+    command("show-environment -g PATH",
+            [judge, done](const tmux_notification& n) {
+              std::string line = n.body.empty() ? "" : n.body[0];
+              if (n.ok && line.rfind("PATH=", 0) == 0)
+                return judge(line.substr(5));
+              // Unset, or marked removed ("-PATH"): execvp's default.
+              if (n.ok || line.rfind("unknown variable", 0) == 0)
+                return judge(std::nullopt);
+              done(status::ok());  // tmux cannot tell: let it try
+            });
+  }
+
+  void check(const actors::pane_request& req,
+             std::function<void(status)> done) {
+    const profile* prof = find_profile(req.profile);
+    if (prof == nullptr)
+      return done(status::invalid_argument(
+          "profile " + req.profile + " is not one of " + profile_names()));
+    std::string agent_dir = o.agents_root + "/" + req.agent;  // TEAM/NAME
+    auto launch = launch_for(*prof, agent_dir,
+                             req.command.empty()
+                                 ? std::nullopt
+                                 : std::optional<std::string>(req.command));
+    if (!launch) return done(launch.error());
+    check_launch(*launch, req.project_dir.empty() ? agent_dir : req.project_dir,
+                 done);
+  }
+
   void open(const actors::pane_request& req,
             std::function<void(result<actors::pane_opened>)> done) {
     auto fail = [&](const std::string& why) {
@@ -833,90 +932,102 @@ struct tmux_terminal::impl {
                                  o.socket, shown, true});
         return opened(req.agent);
       }
-      if (ex != existing.end()) {
-        // A dead pane of an earlier life: make room for the new one.
-        if (auto w = tmux_quote(ex->second.window))
-          command("kill-window -t " + *w, nullptr);
-      }
-      if (o.prepare) {
-        if (auto s = o.prepare(req, *prof, agent_dir); !s) {
-          opening.erase(req.agent);
-          done(s);
-          return opened(req.agent);
-        }
-      }
+      std::string dead_window =
+          ex == existing.end() ? std::string{} : ex->second.window;
       std::string dir = req.project_dir.empty() ? agent_dir : req.project_dir;
-      std::vector<std::string> words;
-      bool new_session = !sessions.count(team);
-      if (new_session) {
-        sessions.insert(team);  // the next open of the team adds a window
-        creating.insert(team);
-        words = {"new-session", "-d",
-                 "-s",          team,
-                 "-n",          name,
-                 "-x",          std::to_string(o.cols),
-                 "-y",          std::to_string(o.rows)};
-      } else {
-        words = {"new-window", "-d", "-t", "=" + team + ":", "-n", name};
-      }
-      words.insert(words.end(), {"-c", dir});
-      auto env = launch.env;
-      env.insert(env.end(), o.env.begin(), o.env.end());
-      env.emplace_back("TMO_AGENT", req.agent);
-      for (auto& [k, v] : env) {
-        words.push_back("-e");
-        words.push_back(k + "=" + v);
-      }
-      words.insert(words.end(), {"-P", "-F", "#{pane_id}\t#{window_id}", "--"});
-      // Through env(1), never a shell: one word alone would go through
-      // `sh -c`, and env drops what says "unattended" (see kNotInteractive).
-      words.push_back("env");
-      for (auto var : kNotInteractive) words.insert(words.end(), {"-u", var});
-      words.insert(words.end(), launch.argv.begin(), launch.argv.end());
-      std::string line;
-      for (auto& w : words) {
-        auto q = tmux_quote(w);
-        if (!q) {
+      // A program that cannot start would exit at once, and tmux 3.3a may
+      // drop what it printed before it saw the exit: say why here instead.
+      check_launch(launch, dir, [=, this](status can) mutable {
+        if (!can) {
           opening.erase(req.agent);
-          done(status::invalid_argument("cannot pass \"" + w +
-                                        "\" to tmux: " + q.error().message()));
+          done(can);
           return opened(req.agent);
         }
-        if (!line.empty()) line += ' ';
-        line += *q;
-      }
-      // remain-on-exit before tmux can see the program end: a command that
-      // cannot start (exit 127 at once) keeps its pane, status and error.
-      auto keep = tmux_quote("=" + team + ":=" + name);  // exact names
-      auto remain = keep ? "set-option -w -t " + *keep + " remain-on-exit on"
-                         : std::string("display-message -p ''");
-      commands(
-          {{line,
-            [=, this](const tmux_notification& n) {
-              opening.erase(req.agent);
-              if (new_session) creating.erase(team);
-              if (!n.ok && new_session) sessions.erase(team);
-              if (!n.ok || n.body.empty()) {
-                done(status::io_error(
-                    "tmux could not open " + target + ": " +
-                    (n.body.empty() ? "no reply" : n.body[0])));
-                return opened(req.agent);
-              }
-              auto f = split_tabs(n.body[0]);
-              auto id = pane_number(f[0]);
-              if (id < 0 || f.size() < 2) {
-                done(status::io_error("tmux said \"" + n.body[0] + "\" for " +
-                                      target));
-                return opened(req.agent);
-              }
-              sessions.insert(team);
-              link(f[1]);
-              add_pane(req.agent, static_cast<uint32_t>(id), f[1], target,
-                       prof);
-              done(actors::pane_opened{f[0], target, o.socket, shown, false});
-              opened(req.agent);
-            }},
-           {remain, nullptr}});
+        if (!dead_window.empty()) {
+          // A dead pane of an earlier life: make room for the new one.
+          if (auto w = tmux_quote(dead_window))
+            command("kill-window -t " + *w, nullptr);
+        }
+        if (o.prepare) {
+          if (auto s = o.prepare(req, *prof, agent_dir); !s) {
+            opening.erase(req.agent);
+            done(s);
+            return opened(req.agent);
+          }
+        }
+        std::vector<std::string> words;
+        bool new_session = !sessions.count(team);
+        if (new_session) {
+          sessions.insert(team);  // the next open of the team adds a window
+          creating.insert(team);
+          words = {"new-session", "-d",
+                   "-s",          team,
+                   "-n",          name,
+                   "-x",          std::to_string(o.cols),
+                   "-y",          std::to_string(o.rows)};
+        } else {
+          words = {"new-window", "-d", "-t", "=" + team + ":", "-n", name};
+        }
+        words.insert(words.end(), {"-c", dir});
+        auto env = launch.env;
+        env.insert(env.end(), o.env.begin(), o.env.end());
+        env.emplace_back("TMO_AGENT", req.agent);
+        for (auto& [k, v] : env) {
+          words.push_back("-e");
+          words.push_back(k + "=" + v);
+        }
+        words.insert(words.end(),
+                     {"-P", "-F", "#{pane_id}\t#{window_id}", "--"});
+        // Through env(1), never a shell: one word alone would go through
+        // `sh -c`, and env drops what says "unattended" (see kNotInteractive).
+        words.push_back("env");
+        for (auto var : kNotInteractive) words.insert(words.end(), {"-u", var});
+        words.insert(words.end(), launch.argv.begin(), launch.argv.end());
+        std::string line;
+        for (auto& w : words) {
+          auto q = tmux_quote(w);
+          if (!q) {
+            opening.erase(req.agent);
+            done(status::invalid_argument(
+                "cannot pass \"" + w + "\" to tmux: " + q.error().message()));
+            return opened(req.agent);
+          }
+          if (!line.empty()) line += ' ';
+          line += *q;
+        }
+        // remain-on-exit before tmux can see the program end: a command that
+        // cannot start (exit 127 at once) keeps its pane, status and error.
+        auto keep = tmux_quote("=" + team + ":=" + name);  // exact names
+        auto remain = keep ? "set-option -w -t " + *keep + " remain-on-exit on"
+                           : std::string("display-message -p ''");
+        commands(
+            {{line,
+              [=, this](const tmux_notification& n) {
+                opening.erase(req.agent);
+                if (new_session) creating.erase(team);
+                if (!n.ok && new_session) sessions.erase(team);
+                if (!n.ok || n.body.empty()) {
+                  done(status::io_error(
+                      "tmux could not open " + target + ": " +
+                      (n.body.empty() ? "no reply" : n.body[0])));
+                  return opened(req.agent);
+                }
+                auto f = split_tabs(n.body[0]);
+                auto id = pane_number(f[0]);
+                if (id < 0 || f.size() < 2) {
+                  done(status::io_error("tmux said \"" + n.body[0] + "\" for " +
+                                        target));
+                  return opened(req.agent);
+                }
+                sessions.insert(team);
+                link(f[1]);
+                add_pane(req.agent, static_cast<uint32_t>(id), f[1], target,
+                         prof);
+                done(actors::pane_opened{f[0], target, o.socket, shown, false});
+                opened(req.agent);
+              }},
+             {remain, nullptr}});
+      });
     });
   }
 
@@ -1296,6 +1407,11 @@ void tmux_terminal::hooked(const std::string& agent, const std::string& state,
         p->schedule_capture(*q, 0);
     });
   });
+}
+
+void tmux_terminal::check(const actors::pane_request& req,
+                          std::function<void(status)> done) {
+  impl_->post([p = impl_.get(), req, done] { p->check(req, done); });
 }
 
 void tmux_terminal::screen(const std::string& agent,

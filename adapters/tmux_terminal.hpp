@@ -48,6 +48,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -143,6 +144,13 @@ class tmux_terminal final : public actors::terminal_port {
   void hooked(const std::string& agent, const std::string& state,
               const std::string& detail);
 
+  // Whether the agent's program can start in a new pane: found as execvp
+  // would, on the PATH tmux gives its panes (the server's global one, or
+  // one the profile or --cmd sets), from the pane's directory. open()
+  // checks it too before it starts a pane (not when it takes over a pane
+  // that still runs); done() gets why not, in a line a user can act on.
+  void check(const actors::pane_request& req, std::function<void(status)> done);
+
   // The agent's screen as it is now (capture-pane -p).
   void screen(const std::string& agent,
               std::function<void(result<std::string>)> done);
@@ -167,6 +175,14 @@ int signal_agent_processes(const std::string& home, const std::string& agent,
 // Where `tmux -L name` keeps its socket: $TMUX_TMPDIR (or /tmp), then
 // tmux-UID/name. tmux 3.3a leaves the file behind after kill-server.
 std::string tmux_socket_path(const std::string& name);
+
+// Where execvp(3) finds `program` for a process started in `cwd` with
+// `path` as its PATH (none: execvp's default, "/bin:/usr/bin"): the file,
+// or why it cannot run ("no such file", "not executable", "a directory",
+// not on the PATH). An empty PATH entry is `cwd`, as for execvp.
+result<std::string> find_program(const std::string& program,
+                                 const std::optional<std::string>& path,
+                                 const std::string& cwd);
 
 // The tail of a message that must show in the input line once typed: its
 // last 24 non-blank bytes (whole UTF-8 characters), newlines as spaces.

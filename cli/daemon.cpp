@@ -301,6 +301,13 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
             if (text.is_string()) cmd.briefings[role] = text.get<std::string>();
         cmd.profile = req.value("profile", "sim");
         cmd.command = req.value("command", "");
+        // A program that is not there is refused before anything is
+        // recorded, with what to do.
+        if (auto can =
+                terminal.check({cmd.name + "/" + cmd.name, "", cmd.profile,
+                                cmd.project_dir, cmd.command});
+            !can)
+          return error_reply(can.message());
         return ask<actors::team_reply>(
             self, sys, orch,
             [](auto& r) {
@@ -326,6 +333,19 @@ int run_daemon(const std::string& dir, const daemon_options& opts) {
         cmd.profile = req.value("profile", "");
         cmd.command = req.value("command", "");
         cmd.briefing = req.value("briefing", "");
+        // The team's profile and directory, for the check of the program.
+        std::vector<actors::team_summary> teams;
+        self->request(orch, std::chrono::seconds(10), actors::list_teams_atom_v)
+            .receive([&](std::vector<actors::team_summary>& v) { teams = v; },
+                     [](caf::error&) {});
+        for (auto& t : teams) {
+          if (t.name != cmd.team) continue;
+          auto profile = cmd.profile.empty() ? t.profile : cmd.profile;
+          if (auto can = terminal.check({cmd.team + "/" + cmd.name, cmd.role,
+                                         profile, t.project_dir, cmd.command});
+              !can)
+            return error_reply(can.message());
+        }
         return ask<actors::team_reply>(
             self, sys, orch,
             [](auto& r) {

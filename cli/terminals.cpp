@@ -1,6 +1,8 @@
 #include "cli/terminals.hpp"
 
+#include <chrono>
 #include <filesystem>
+#include <future>
 
 namespace tmo::cli {
 
@@ -32,6 +34,18 @@ void routed_terminal::open(
   auto t = tmux();
   if (!t) return done(t.error());
   (*t)->open(req, std::move(done));
+}
+
+status routed_terminal::check(const actors::pane_request& req) {
+  if (req.profile == "sim") return status::ok();
+  auto t = tmux();
+  if (!t) return t.error();
+  auto answer = std::make_shared<std::promise<status>>();
+  auto told = answer->get_future();
+  (*t)->check(req, [answer](status s) { answer->set_value(std::move(s)); });
+  if (told.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
+    return status::ok();
+  return told.get();
 }
 
 void routed_terminal::close(const std::string& agent) {

@@ -26,6 +26,12 @@ class routed_terminal final : public actors::terminal_port {
   void deliver(const std::string& agent, const std::string& message_id,
                const std::string& text, done_fn done) override;
 
+  // Whether an agent of req.profile can start with req.command in
+  // req.project_dir (see tmux_terminal::check): the one-line reason when
+  // not. Simulated agents always can. Blocks for tmux's answer (a few
+  // milliseconds; at most 5 s, then it lets open() try).
+  status check(const actors::pane_request& req);
+
   // The tmux terminal, or an error when it could not start; started now if
   // it was not yet.
   result<adapters::tmux_terminal*> tmux();

@@ -219,6 +219,18 @@ TEST(InputBox, LongTextsAndPastePlaceholders) {
   EXPECT_EQ(codex.paste_over, 0u);
 }
 
+// A shell's screen comes with wrapped lines joined: what is typed at its
+// prompt is the last line, read by its end however long it is.
+TEST(InputBox, AShellsInputLineIsReadByItsEnd) {
+  const auto& shell = *find_profile("shell");
+  std::string typed = "echo " + std::string(3000, 'x') + " é END";
+  auto in = input_text(shell, "$ ls\nfile\n$ " + typed + "\n\n");
+  ASSERT_TRUE(in);
+  EXPECT_TRUE(input_holds(shell, *in, "xxxxxxxxxxxxxxxxx é END"));
+  EXPECT_EQ(in->substr(in->size() - 6), "é END");
+  EXPECT_LE(in->size(), 2000u);
+}
+
 TEST(StripAnsi, RemovesColoursCursorMovesAndTitles) {
   EXPECT_EQ(strip_ansi("\x1b[1;31mred\x1b[0m plain"), "red plain");
   EXPECT_EQ(strip_ansi("\x1b[?25l\x1b[2J\x1b[H\x1b[38;2;255;0;0mx"), "x");

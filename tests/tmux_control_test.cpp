@@ -248,6 +248,7 @@ TEST(TmuxControlQuote, Builders) {
   EXPECT_EQ(tmux_send_enter(3), "send-keys -t %3 Enter");
   EXPECT_EQ(tmux_capture_pane(3), "capture-pane -p -e -t %3");
   EXPECT_EQ(tmux_capture_pane(3, false, 50), "capture-pane -p -S -50 -t %3");
+  EXPECT_EQ(tmux_capture_pane(3, false, 0, true), "capture-pane -p -J -t %3");
   auto paste = tmux_paste_literal(3, "it's $(x)");
   ASSERT_TRUE(paste);
   EXPECT_EQ(*paste,

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -203,8 +204,9 @@ TEST_F(TmuxDaemonTest, ARateLimitSchedulesAResumeCheckin) {
   ASSERT_EQ(tmo({"down"}).rc, 0);
 }
 
-// A typo in --cmd: the agent is exited with the status, `tmo agent list`
-// says why, and the log keeps the error the pane showed.
+// A typo in --cmd, or a CLI that is not installed, is refused before
+// anything is recorded; one that went away while tmo was down leaves its
+// agent "exited" with why.
 TEST_F(TmuxDaemonTest, AnAgentWhoseCommandCannotStartSaysWhy) {
   ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
   ASSERT_EQ(tmo({"team", "create", "typo", "--project", home_.path(), "--size",
@@ -213,24 +215,40 @@ TEST_F(TmuxDaemonTest, AnAgentWhoseCommandCannotStartSaysWhy) {
             0);
   auto spawned = tmo({"agent", "spawn", "typo", "developer", "--name", "cc",
                       "--profile", "shell", "--cmd", "/nonexistent/agent-cli"});
-  EXPECT_EQ(spawned.rc, 0) << spawned.err;
+  EXPECT_NE(spawned.rc, 0);
+  EXPECT_EQ(spawned.err,
+            "tmo: cannot run /nonexistent/agent-cli: no such file; check "
+            "--cmd\n");
+  auto missing = tmo({"team", "create", "other", "--project", home_.path(),
+                      "--profile", "shell", "--cmd", "no-such-agent-cli -v"});
+  EXPECT_NE(missing.rc, 0);
+  EXPECT_NE(missing.err.find("cannot run no-such-agent-cli: not on the PATH"),
+            std::string::npos)
+      << missing.err;
+  EXPECT_NE(missing.err.find("install it"), std::string::npos);
+  // Nothing of either was recorded.
+  EXPECT_EQ(events("%kind %stream\\n", {"--stream", "agent/typo/cc"}), "");
+  EXPECT_EQ(events("%{payload.name}\\n", {"--kind", "team.created"}), "typo\n");
+
+  // The program is there at spawn, and gone after a restart that found
+  // no pane to take over.
+  home_.write("agent.sh", "#!/bin/sh\nexec sh\n");
+  ASSERT_EQ(::chmod(home_.sub("agent.sh").c_str(), 0755), 0);
+  spawned = tmo({"agent", "spawn", "typo", "developer", "--name", "cc",
+                 "--profile", "shell", "--cmd", "./agent.sh"});
+  ASSERT_EQ(spawned.rc, 0) << spawned.err;
+  // Briefed: its wrapped briefing was submitted, so the shell is idle.
+  ASSERT_TRUE(wait_state("typo/cc", "idle"))
+      << tmux({"capture-pane", "-p", "-t", "typo:cc"});
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+  tmux({"kill-server"});
+  ::unlink(home_.sub("agent.sh").c_str());
+  ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
   ASSERT_TRUE(wait_state("typo/cc", "exited"));
-  auto why = agent("typo/cc").value("why", "");
-  if (why != "its pane died") {  // tmux 3.3a: sometimes without the status
-    EXPECT_EQ(why, "exit status 127");
-  }
-  auto list = tmo({"agent", "list"});
-  EXPECT_NE(list.out.find("exited"), std::string::npos) << list.out;
-  EXPECT_NE(list.out.find(why), std::string::npos) << list.out;
-  std::string shown;
-  auto end = std::chrono::steady_clock::now() + 5s;
-  while (shown.find("/nonexistent/agent-cli") == std::string::npos &&
-         std::chrono::steady_clock::now() < end) {
-    std::this_thread::sleep_for(50ms);
-    shown = events("%{payload.text}\\n",
-                   {"--stream", "agent/typo/cc", "--kind", "pane.snapshot"});
-  }
-  EXPECT_NE(shown.find("/nonexistent/agent-cli"), std::string::npos) << shown;
+  EXPECT_EQ(agent("typo/cc").value("why", ""),
+            "could not start: cannot run ./agent.sh: no such file in " +
+                home_.path() + "; check --cmd");
+  EXPECT_TRUE(wait_state("typo/dev-1", "idle"));  // the others go on
   ASSERT_EQ(tmo({"down"}).rc, 0);
 }
 
