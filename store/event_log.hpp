@@ -141,7 +141,9 @@ class event_log {
   // reader is valid during the call only. Stops at the first bad value with
   // status::corruption naming its seq; the payload is checked as `fn` reads
   // it (a kj::Exception thrown from `fn` becomes that corruption), which
-  // keeps replay at memory speed.
+  // keeps replay at memory speed. A long scan (50,000 events or more to the
+  // head) reads RocksDB ahead on a second thread while this one decodes;
+  // `fn` is always called on the caller's thread, in seq order.
   virtual status scan(
       uint64_t from_seq,
       const std::function<bool(uint64_t seq, events::Event::Reader ev)>&
