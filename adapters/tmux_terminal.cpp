@@ -268,11 +268,13 @@ struct tmux_terminal::impl {
     int64_t trust_sent = 0;
     bool dead = false;
     bool exit_reported = false;
-    int64_t idle_since = 0;       // first seen idle (0: not yet)
-    int64_t limit_until = 0;      // a rate limit's reset (wall ns), 0: none
-    int64_t hook_until = 0;       // a hook's state holds against "busy"
-    bool hook_approval = false;   // the approval shown is the hook's (exact)
-    std::set<std::string> typed;  // message ids typed into this pane
+    int64_t idle_since = 0;      // first seen idle (0: not yet)
+    int64_t limit_until = 0;     // a rate limit's reset (wall ns), 0: none
+    int64_t hook_until = 0;      // a hook's state holds against "busy"
+    bool hook_approval = false;  // the approval shown is the hook's (exact)
+    // Message ids typed into this pane, and whether Enter was pressed on
+    // each while it was in the input line.
+    std::map<std::string, bool> typed;
   };
   std::map<std::string, pane> panes;         // by agent
   std::map<uint32_t, std::string> agent_of;  // pane id -> agent
@@ -1145,10 +1147,12 @@ struct tmux_terminal::impl {
                       input ? d->agent + " has not been idle yet"
                             : "no input line on the screen of " + d->agent);
       }
-      if (p.typed.count(d->id)) {
+      if (auto t = p.typed.find(d->id); t != p.typed.end()) {
         if (input_holds(*p.prof, *input, d->tail)) return press_enter(d);
-        if (contains_ignoring_space(screen, d->tail))
-          return finish(d, true, "");  // it was taken after all
+        // Enter was pressed on it and it left the input line: taken late.
+        // Without an Enter it was never sent (its keys were lost, as a CLI
+        // that redraws may lose them), however like it a text on screen is.
+        if (t->second) return finish(d, true, "");
       }
       type(d);
     });
@@ -1174,7 +1178,7 @@ struct tmux_terminal::impl {
       auto lines = tmux_paste_literal(p->id, text);
       if (!lines) return finish(d, false, lines.error().message());
       commands({{(*lines)[0], nullptr}, {(*lines)[1], nullptr}});
-      p->typed.insert(d->id);
+      p->typed[d->id] = false;
       d->deadline = mono_ns() + o.confirm_timeout_ns;
       return check_typed(d);
     }
@@ -1192,7 +1196,7 @@ struct tmux_terminal::impl {
       command(*line, nullptr);
       at_ += n;
     }
-    p->typed.insert(d->id);
+    p->typed[d->id] = false;
     d->deadline = mono_ns() + o.confirm_timeout_ns;
     check_typed(d);
   }
@@ -1218,6 +1222,7 @@ struct tmux_terminal::impl {
     if (p == nullptr)
       return finish(d, false, "the pane of " + d->agent + " is gone");
     ++d->enters;
+    p->typed[d->id] = true;
     command(tmux_send_enter(p->id), nullptr);
     d->deadline = mono_ns() + o.confirm_timeout_ns / 2;
     at(mono_ns() + o.poll_ns, [this, d] { check_taken(d); });

@@ -31,9 +31,10 @@
 //      check that the input was taken (the text left the input line or
 //      the agent went busy), pressing Enter again up to enter_tries times.
 // A retry of the same id after a failed attempt presses Enter again when
-// the text is still in the input, counts the message as delivered when it
-// shows above the input line (taken late), and types it again only when
-// it is nowhere on screen.
+// the text is still in the input, counts the message as delivered when
+// Enter was pressed on it and it has left the input line (taken late),
+// and types it again only when its keys never reached the input (the
+// same text sent earlier may well show above it).
 //
 // The server is started when none runs on the socket; the control client
 // is restarted with backoff if it dies, and a stale control client left on

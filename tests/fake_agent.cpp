@@ -6,11 +6,13 @@
 // message containing "APPROVE: <command>".
 //
 //   fake_agent [--name NAME] [--log FILE] [--think MS] [--drop-enter P]
-//              [--stamp]
+//              [--drop-typing P] [--stamp]
 //              [--seed N] [--exit-after N]
 //
 // Keys: text (UTF-8) and Backspace edit the input; Enter submits (queued
-// while busy; ignored with probability P); Esc interrupts a busy turn. In
+// while busy; ignored with probability P); a read of typed text (several
+// keys, no Enter) is lost with probability P of --drop-typing, as a CLI
+// that redraws may lose keys; Esc interrupts a busy turn. In
 // the dialog 1 or Enter approves, 2 approves always, 3 or Esc denies.
 // Ctrl+C exits 0; the Nth message under --exit-after N exits 3. The log
 // gets one line per event: "submitted <text>", "approved <cmd>", "always
@@ -152,7 +154,7 @@ enum class mode { idle, busy, dialog };
 struct agent {
   std::string name;
   long think_ms = 300, exit_after = 0, submitted = 0;
-  double drop_enter = 0;
+  double drop_enter = 0, drop_typing = 0;
   bool stamp = false;  // --stamp: log "drawn STATE MONO_NS" on changes
   uint64_t rng = 1;
   int log_fd = -1, width = 80, rows = 24;
@@ -245,6 +247,10 @@ struct agent {
   // One read's worth of keys. An escape sequence is taken to arrive whole
   // (tmux writes each key at once); ESC followed by anything else is Esc.
   void on_keys(std::string_view in) {
+    if (drop_typing > 0 && in.size() > 1 && m != mode::dialog &&
+        in.find('\r') == std::string_view::npos && in[0] != 0x1B &&
+        unit() < drop_typing)
+      return;
     for (size_t i = 0; i < in.size(); ++i) {
       auto b = static_cast<unsigned char>(in[i]);
       if (b >= 0x80) {
@@ -390,7 +396,8 @@ struct agent {
 [[noreturn]] void usage(int code) {
   std::fputs(
       "usage: fake_agent [--name NAME] [--log FILE] [--think MS]\n"
-      "                  [--drop-enter P] [--seed N] [--exit-after N]\n",
+      "                  [--drop-enter P] [--drop-typing P] [--seed N]\n"
+      "                  [--exit-after N]\n",
       code == 0 ? stdout : stderr);
   std::exit(code);
 }
@@ -420,10 +427,10 @@ int main(int argc, char** argv) {
       long n = std::strtol(v.c_str(), &end, 10);
       if (v.empty() || *end || errno || n < 0 || n > 86400000) usage(2);
       (k == "--think" ? a.think_ms : a.exit_after) = n;
-    } else if (k == "--drop-enter") {
-      a.drop_enter = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end || !(a.drop_enter >= 0 && a.drop_enter <= 1))
-        usage(2);
+    } else if (k == "--drop-enter" || k == "--drop-typing") {
+      double& p = k == "--drop-enter" ? a.drop_enter : a.drop_typing;
+      p = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end || !(p >= 0 && p <= 1)) usage(2);
     } else if (k == "--seed") {
       a.rng = std::strtoull(v.c_str(), &end, 10);
       if (v.empty() || *end || errno || v[0] == '-') usage(2);

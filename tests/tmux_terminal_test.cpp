@@ -610,5 +610,36 @@ TEST_F(TmuxTerminal, RetriesLostEnterKeysWithoutTypingTwice) {
   EXPECT_EQ(lines_of(log), want);
 }
 
+// A message whose typing the agent lost is typed again, although the same
+// text, sent before, shows above the input line: it once counted as "taken
+// after all", a message lost with a delivery recorded.
+TEST_F(TmuxTerminal, RetypesALostTypingThoughTheSameTextShowsAbove) {
+  auto log = tmp.path() + "/agent.log";
+  ASSERT_TRUE(open_pane(*term, {"zeta/dev-1", "dev", "claude", tmp.path(),
+                                fake_agent(log,
+                                           "--drop-typing 0.4 --seed 3 "
+                                           "--think 50")}));
+  ASSERT_TRUE(w.wait_for("zeta/dev-1", "idle"));
+  std::vector<std::string> want;
+  int retried = 0;
+  for (int i = 1; i <= 6; ++i) {
+    auto id = "m-" + std::to_string(i);
+    std::pair<bool, std::string> r{false, ""};
+    for (int attempt = 0; attempt < 8 && !r.first; ++attempt) {
+      r = deliver(*term, "zeta/dev-1", id, "the same words again");
+      retried += attempt > 0;
+    }
+    ASSERT_TRUE(r.first) << id << ": " << r.second;
+    want.push_back("submitted the same words again");
+    // Each is taken before the next (as the agent actor sends them).
+    ASSERT_TRUE(eventually([&] { return lines_of(log).size() >= want.size(); }))
+        << id << " after " << retried << " retries:\n"
+        << slurp(log)
+        << tmux_out(srv, {"capture-pane", "-p", "-t", "zeta:dev-1"});
+  }
+  EXPECT_GT(retried, 0);  // the seed loses some typing
+  EXPECT_EQ(lines_of(log), want);
+}
+
 }  // namespace
 }  // namespace tmo::adapters
