@@ -936,6 +936,13 @@ struct tmux_terminal::impl {
       }
       std::string dead_window =
           ex == existing.end() ? std::string{} : ex->second.window;
+      // tmux ends a session with its last window: a dead window alone in
+      // its team's session takes the session with it.
+      size_t team_windows = 0;
+      for (auto& [key, x] : existing)
+        team_windows += key.rfind(team + ":", 0) == 0;
+      bool last_window =
+          !dead_window.empty() && team_windows == 1 && !creating.count(team);
       std::string dir = req.project_dir.empty() ? agent_dir : req.project_dir;
       // A program that cannot start would exit at once, and tmux 3.3a may
       // drop what it printed before it saw the exit: say why here instead.
@@ -949,6 +956,7 @@ struct tmux_terminal::impl {
           // A dead pane of an earlier life: make room for the new one.
           if (auto w = tmux_quote(dead_window))
             command("kill-window -t " + *w, nullptr);
+          if (last_window) sessions.erase(team);
         }
         if (o.prepare) {
           if (auto s = o.prepare(req, *prof, agent_dir); !s) {

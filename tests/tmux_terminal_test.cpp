@@ -357,6 +357,26 @@ TEST_F(TmuxTerminal, TakesOverItsPanesAfterARestart) {
   EXPECT_EQ(clients, "1\n");
 }
 
+// An agent whose pane died while tmo was down gets a new one at the next
+// open, also when that dead window was its team session's only one (tmux
+// ends the session with its last window).
+TEST_F(TmuxTerminal, ReopensAnAgentWhosePaneDiedWhileTmoWasDown) {
+  ASSERT_TRUE(open_pane(
+      *term, {"solo/dev-1", "dev", "shell", tmp.path(), "sh -c \"exit 3\""}));
+  ASSERT_TRUE(w.wait_for("solo/dev-1", "exited"));
+  term.reset();
+  auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
+  ASSERT_TRUE(t) << t.error().message();
+  term = std::move(*t);
+  auto o = open_pane(*term, {"solo/dev-1", "dev", "shell", tmp.path(), "sh"});
+  ASSERT_TRUE(o) << o.error().message();
+  EXPECT_FALSE(o->reattached);
+  auto r = deliver(*term, "solo/dev-1", "m-1", "echo back > back.txt");
+  EXPECT_TRUE(r.first) << r.second;
+  EXPECT_TRUE(
+      eventually([&] { return slurp(tmp.path() + "/back.txt") == "back\n"; }));
+}
+
 std::vector<std::string> lines_of(const std::string& path) {
   std::vector<std::string> out;
   std::ifstream in(path);
