@@ -282,7 +282,8 @@ struct tmux_terminal::impl {
   std::map<std::string, std::vector<std::function<void()>>> after_open;
   struct found {
     uint32_t pane = 0;
-    std::string window;
+    std::string session, window;
+    bool tagged = false;  // found by its @tmo_agent, not by its names
     bool dead = false;
     bool exit_reported = false;
     bool linked = false;
@@ -410,7 +411,7 @@ struct tmux_terminal::impl {
     command(
         "list-panes -a -F "
         "'#{session_name}\t#{window_name}\t#{pane_id}\t#{window_id}\t#{pane_"
-        "dead}'",
+        "dead}\t#{@tmo_agent}'",
         [this, then](const tmux_notification& n) {
           // The sessions listed, and those being created (not yet in a
           // listing asked for before their new-session ran).
@@ -429,9 +430,20 @@ struct tmux_terminal::impl {
             if (p < 0) continue;
             found x;
             x.pane = static_cast<uint32_t>(p);
+            x.session = f[0];
             x.window = f[3];
             x.dead = f[4] == "1";
-            existing[f[0] + ":" + f[1]] = x;
+            // An agent's window is known by the agent tmo tagged it with,
+            // whatever a person renamed it or its session to since.
+            std::string key = f[0] + ":" + f[1];
+            if (auto slash = f.size() > 5 ? f[5].find('/') : std::string::npos;
+                slash != std::string::npos) {
+              key = f[5].substr(0, slash) + ":" + f[5].substr(slash + 1);
+              x.tagged = true;
+            }
+            if (auto it = existing.find(key);
+                it == existing.end() || !it->second.tagged || x.tagged)
+              existing[key] = x;
           }
           for (auto& [k, x] : existing)
             x.linked = linked_windows.count(x.window);
@@ -939,8 +951,7 @@ struct tmux_terminal::impl {
       // tmux ends a session with its last window: a dead window alone in
       // its team's session takes the session with it.
       size_t team_windows = 0;
-      for (auto& [key, x] : existing)
-        team_windows += key.rfind(team + ":", 0) == 0;
+      for (auto& [key, x] : existing) team_windows += x.session == team;
       bool last_window =
           !dead_window.empty() && team_windows == 1 && !creating.count(team);
       std::string dir = req.project_dir.empty() ? agent_dir : req.project_dir;
@@ -1005,11 +1016,16 @@ struct tmux_terminal::impl {
           if (!line.empty()) line += ' ';
           line += *q;
         }
-        // remain-on-exit before tmux can see the program end: a command that
-        // cannot start (exit 127 at once) keeps its pane, status and error.
+        // remain-on-exit before tmux can see the program end: a program
+        // that dies at once keeps its pane and status. The window is tagged
+        // with its agent, by which a later tmo finds it, whatever its name.
         auto keep = tmux_quote("=" + team + ":=" + name);  // exact names
+        auto agent_tag = tmux_quote(req.agent);
         auto remain = keep ? "set-option -w -t " + *keep + " remain-on-exit on"
                            : std::string("display-message -p ''");
+        auto tag = keep && agent_tag ? "set-option -w -t " + *keep +
+                                           " @tmo_agent " + *agent_tag
+                                     : std::string("display-message -p ''");
         commands(
             {{line,
               [=, this](const tmux_notification& n) {
@@ -1036,7 +1052,8 @@ struct tmux_terminal::impl {
                 done(actors::pane_opened{f[0], target, o.socket, shown, false});
                 opened(req.agent);
               }},
-             {remain, nullptr}});
+             {remain, nullptr},
+             {tag, nullptr}});
       });
     });
   }

@@ -347,6 +347,18 @@ TEST_F(TmuxTerminal, TakesOverItsPanesAfterARestart) {
   ASSERT_TRUE(o) << o.error().message();
   EXPECT_TRUE(o->reattached);
   EXPECT_EQ(o->pane_id, pane);
+  // And again after a person renamed its window and session: tmo tagged
+  // the window with its agent.
+  tmux_out(srv, {"rename-window", "-t", "gamma:dev-1", "my-shell"});
+  tmux_out(srv, {"rename-session", "-t", "gamma", "mine"});
+  term.reset();
+  t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
+  ASSERT_TRUE(t) << t.error().message();
+  term = std::move(*t);
+  o = open_pane(*term, {"gamma/dev-1", "dev", "shell", tmp.path(), "sh"});
+  ASSERT_TRUE(o) << o.error().message();
+  EXPECT_TRUE(o->reattached);
+  EXPECT_EQ(o->pane_id, pane);
   auto r = deliver(*term, "gamma/dev-1", "m-1", "echo again > again.txt");
   EXPECT_TRUE(r.first) << r.second;
   EXPECT_TRUE(eventually(
