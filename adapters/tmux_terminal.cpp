@@ -441,8 +441,11 @@ struct tmux_terminal::impl {
               key = f[5].substr(0, slash) + ":" + f[5].substr(slash + 1);
               x.tagged = true;
             }
+            // A pane a person split off the agent's comes after it: the
+            // window's first pane is the agent's.
             if (auto it = existing.find(key);
-                it == existing.end() || !it->second.tagged || x.tagged)
+                it == existing.end() || (it->second.window != x.window &&
+                                         (!it->second.tagged || x.tagged)))
               existing[key] = x;
           }
           for (auto& [k, x] : existing)

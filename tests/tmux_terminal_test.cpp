@@ -347,10 +347,15 @@ TEST_F(TmuxTerminal, TakesOverItsPanesAfterARestart) {
   ASSERT_TRUE(o) << o.error().message();
   EXPECT_TRUE(o->reattached);
   EXPECT_EQ(o->pane_id, pane);
-  // And again after a person renamed its window and session: tmo tagged
-  // the window with its agent.
+  // And again after a person renamed its window and session, tmo having
+  // tagged the window with its agent,
   tmux_out(srv, {"rename-window", "-t", "gamma:dev-1", "my-shell"});
   tmux_out(srv, {"rename-session", "-t", "gamma", "mine"});
+  // and split a pane of their own off it.
+  tmux_out(srv, {"split-window", "-d", "-t", "mine:my-shell", "sh"});
+  ASSERT_EQ(tmux_out(srv, {"list-panes", "-t", "mine:my-shell", "-F",
+                           "#{pane_index}"}),
+            "0\n1\n");
   term.reset();
   t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
   ASSERT_TRUE(t) << t.error().message();
