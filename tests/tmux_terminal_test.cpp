@@ -129,7 +129,14 @@ class TmuxTerminal : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(srv.ok());
-    auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
+    ASSERT_NO_FATAL_FAILURE(restart());
+  }
+  // A new terminal on the same server, as after a restart of tmo: the old
+  // one (its control client) is gone first.
+  void restart(std::optional<tmux_terminal::callbacks> cb = std::nullopt) {
+    term.reset();
+    auto t =
+        tmux_terminal::start(options_for(srv, tmp), cb ? *cb : w.callbacks());
     ASSERT_TRUE(t) << t.error().message();
     term = std::move(*t);
   }
@@ -339,10 +346,7 @@ TEST_F(TmuxTerminal, TakesOverItsPanesAfterARestart) {
     ASSERT_TRUE(w.wait_for("gamma/dev-1", "idle"));
   }
   // The control client is gone; the pane is not.
-  term.reset();
-  auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
-  ASSERT_TRUE(t) << t.error().message();
-  term = std::move(*t);
+  ASSERT_NO_FATAL_FAILURE(restart());
   auto o = open_pane(*term, {"gamma/dev-1", "dev", "shell", tmp.path(), "sh"});
   ASSERT_TRUE(o) << o.error().message();
   EXPECT_TRUE(o->reattached);
@@ -356,10 +360,7 @@ TEST_F(TmuxTerminal, TakesOverItsPanesAfterARestart) {
   ASSERT_EQ(tmux_out(srv, {"list-panes", "-t", "mine:my-shell", "-F",
                            "#{pane_index}"}),
             "0\n1\n");
-  term.reset();
-  t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
-  ASSERT_TRUE(t) << t.error().message();
-  term = std::move(*t);
+  ASSERT_NO_FATAL_FAILURE(restart());
   o = open_pane(*term, {"gamma/dev-1", "dev", "shell", tmp.path(), "sh"});
   ASSERT_TRUE(o) << o.error().message();
   EXPECT_TRUE(o->reattached);
@@ -381,10 +382,7 @@ TEST_F(TmuxTerminal, ReopensAnAgentWhosePaneDiedWhileTmoWasDown) {
   ASSERT_TRUE(open_pane(
       *term, {"solo/dev-1", "dev", "shell", tmp.path(), "sh -c \"exit 3\""}));
   ASSERT_TRUE(w.wait_for("solo/dev-1", "exited"));
-  term.reset();
-  auto t = tmux_terminal::start(options_for(srv, tmp), w.callbacks());
-  ASSERT_TRUE(t) << t.error().message();
-  term = std::move(*t);
+  ASSERT_NO_FATAL_FAILURE(restart());
   auto o = open_pane(*term, {"solo/dev-1", "dev", "shell", tmp.path(), "sh"});
   ASSERT_TRUE(o) << o.error().message();
   EXPECT_FALSE(o->reattached);
@@ -596,15 +594,12 @@ TEST(TmuxTerminalLocale, WorksWithoutAUtf8Locale) {
 TEST_F(TmuxTerminal, ARateLimitLiftsAtItsResetTime) {
   std::mutex mu;
   std::vector<std::pair<std::string, int64_t>> limits;
-  term.reset();
   auto cb = w.callbacks();
   cb.rate_limited = [&](const std::string& a, int64_t at, const std::string&) {
     std::lock_guard lock(mu);
     limits.emplace_back(a, at);
   };
-  auto t = tmux_terminal::start(options_for(srv, tmp), cb);
-  ASSERT_TRUE(t) << t.error().message();
-  term = std::move(*t);
+  ASSERT_NO_FATAL_FAILURE(restart(cb));
   // The screen: the notice, then Claude's input box.
   tmp.write("limit.txt",
             test::claude_limit_screen("please build", "in 3 seconds"));
