@@ -889,19 +889,31 @@ struct tmux_terminal::impl {
             });
   }
 
-  void check(const actors::pane_request& req,
-             std::function<void(status)> done) {
+  // The agent's own directory (ROOT/TEAM/NAME), and its profile and
+  // launch (argv and environment), or why the request has none.
+  std::string agent_dir_of(const actors::pane_request& req) const {
+    return o.agents_root + "/" + req.agent;
+  }
+  result<std::pair<const profile*, launch_spec>> launch_of(
+      const actors::pane_request& req) const {
     const profile* prof = find_profile(req.profile);
     if (prof == nullptr)
-      return done(status::invalid_argument(
-          "profile " + req.profile + " is not one of " + profile_names()));
-    std::string agent_dir = o.agents_root + "/" + req.agent;  // TEAM/NAME
-    auto launch = launch_for(*prof, agent_dir,
+      return status::invalid_argument("profile " + req.profile +
+                                      " is not one of " + profile_names());
+    auto launch = launch_for(*prof, agent_dir_of(req),
                              req.command.empty()
                                  ? std::nullopt
                                  : std::optional<std::string>(req.command));
-    if (!launch) return done(launch.error());
-    check_launch(*launch, req.project_dir.empty() ? agent_dir : req.project_dir,
+    if (!launch) return launch.error();
+    return std::pair{prof, std::move(*launch)};
+  }
+
+  void check(const actors::pane_request& req,
+             std::function<void(status)> done) {
+    auto l = launch_of(req);
+    if (!l) return done(l.error());
+    check_launch(l->second,
+                 req.project_dir.empty() ? agent_dir_of(req) : req.project_dir,
                  done);
   }
 
@@ -910,25 +922,20 @@ struct tmux_terminal::impl {
     auto fail = [&](const std::string& why) {
       done(status::invalid_argument(why));
     };
-    const profile* prof = find_profile(req.profile);
-    if (prof == nullptr)
-      return fail("profile " + req.profile + " is not one of " +
-                  profile_names());
     auto slash = req.agent.find('/');
     if (slash == std::string::npos)
       return fail("agent " + req.agent + ": no team");
+    auto l = launch_of(req);
+    if (!l) return done(l.error());
+    const profile* prof = l->first;
+    auto launch = std::move(l->second);
     std::string team = req.agent.substr(0, slash);
     std::string name = req.agent.substr(slash + 1);
     std::string target = team + ":" + name;
-    std::string agent_dir = o.agents_root + "/" + team + "/" + name;
+    std::string agent_dir = agent_dir_of(req);
     std::error_code ec;
     std::filesystem::create_directories(agent_dir, ec);
-    auto launch = launch_for(*prof, agent_dir,
-                             req.command.empty()
-                                 ? std::nullopt
-                                 : std::optional<std::string>(req.command));
-    if (!launch) return done(launch.error());
-    std::string shown = join(launch->argv);
+    std::string shown = join(launch.argv);
     if (auto it = panes.find(req.agent);
         it != panes.end() && !it->second.dead) {
       actors::pane_opened r{"%" + std::to_string(it->second.id), target,
@@ -938,7 +945,7 @@ struct tmux_terminal::impl {
     if (opening.count(req.agent))
       return fail("the pane of " + req.agent + " is being opened");
     opening.insert(req.agent);
-    list_existing([=, this, launch = *launch]() mutable {
+    list_existing([=, this, launch = std::move(launch)]() mutable {
       auto ex = existing.find(target);
       if (ex != existing.end() && !ex->second.dead) {
         // tmo restarted: the agent's pane is still there.
