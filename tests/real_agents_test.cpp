@@ -263,7 +263,10 @@ class RealAgents : public test::tmux_daemon {
         EXPECT_EQ(texts.begin()->substr(0, 150), text.substr(0, 150));
       }
     }
-    EXPECT_EQ(got, 1u) << slurp(requests());
+    EXPECT_EQ(got, 1u) << slurp(requests())
+                       << events("%time %kind %{payload}\\n",
+                                 {"--stream", "agent/" + who})
+                       << screen(profile);
     // The task confirmed at the first attempt (the briefing, before it,
     // may wait out the CLI's start); none failed.
     auto attempts =
@@ -329,8 +332,8 @@ TEST_F(RealAgents, GeminiCli) {
   approve_then_deny("gemini", "Shell");
 }
 
-// A long task reaches each CLI once: typed into Claude Code and Codex
-// (which show it as a paste), pasted into Gemini CLI.
+// A long task reaches each CLI once: typed into Claude Code (which shows
+// it as a paste), pasted into Codex and Gemini CLI.
 TEST_F(RealAgents, ClaudeCodeTakesALongMessage) {
   ASSERT_NO_FATAL_FAILURE(start("claude", "[]"));
   long_message("claude");
