@@ -85,6 +85,7 @@ std::vector<profile> make_profiles() {
   codex.enter_delay_ms = 150;
   codex.input_prefix = "›";
   codex.paste_markers = {"[Pasted Content"};
+  codex.paste_over = 500;
   codex.shell_escapes = {"!"};
   codex.idle = {"Ask Codex to do anything", "? for shortcuts"};
   codex.busy = {"esc to interrupt"};
@@ -117,6 +118,7 @@ std::vector<profile> make_profiles() {
   gemini.paste_markers = {"[Pasted Text:"};
   gemini.paste_over = 500;
   gemini.shell_escapes = {"!"};
+  gemini.paste_escapes = true;
   gemini.idle = {"Type your message or @path/to/file", "? for shortcuts",
                  "Press Ctrl+C again to exit."};
   gemini.busy = {"(esc to cancel"};

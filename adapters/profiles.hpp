@@ -103,14 +103,20 @@ struct profile {
   // typing for one): the text is there, though it does not show.
   std::vector<std::string> paste_markers;
   // Text longer than this (bytes) is pasted, not typed (0: always typed).
-  // Gemini CLI drops or stalls on a couple of KB typed at once, and takes
-  // a bracketed paste whole.
+  // Gemini CLI drops or stalls on a couple of KB typed at once; Codex
+  // takes fast typing for a paste in bursts, and an Enter that comes while
+  // a later burst is held becomes part of it. Both take a bracketed paste
+  // whole.
   size_t paste_over = 0;
   // What puts the CLI into its own shell mode when it starts the input
   // ("!" in Claude Code, Codex, Gemini CLI): a message starting so is sent
-  // after a space (pasted, for a CLI with paste_over), so that it stays
-  // text for the model and is never run as a command without an approval.
+  // after a space, or pasted as it is where paste_escapes, so that it
+  // stays text for the model and is never run as a command without an
+  // approval.
   std::vector<std::string> shell_escapes;
+  // Gemini CLI reads keys that arrive at once against a stale, empty input
+  // and switches to shell mode even after a space: a paste is one key.
+  bool paste_escapes = false;
   // True when the input prompt disappears while a dialog shows, so a dialog
   // above a visible prompt is an old one.
   bool dialogs_hide_prompt = true;

@@ -1200,16 +1200,16 @@ struct tmux_terminal::impl {
       return finish(d, false, "the pane of " + d->agent + " is gone");
     std::string text = typeable(d->text);
     // A message starting with the CLI's shell escape stays text: after a
-    // space, or for a CLI that pastes (Gemini reads keys typed at once
-    // against a stale empty input) as a paste, which is one key.
+    // space, or as a paste, which is one key (see profile::paste_escapes).
     bool escape = false;
     auto first = text.find_first_not_of(' ');
     for (auto& e : p->prof->shell_escapes)
       if (first != std::string::npos && text.compare(first, e.size(), e) == 0)
         escape = true;
-    if (escape && p->prof->paste_over == 0) text.insert(0, " ");
-    if (p->prof->paste_over > 0 &&
-        (text.size() > p->prof->paste_over || escape)) {
+    bool paste_escape = escape && p->prof->paste_escapes;
+    if (escape && !paste_escape) text.insert(0, " ");
+    if (paste_escape ||
+        (p->prof->paste_over > 0 && text.size() > p->prof->paste_over)) {
       auto lines = tmux_paste_literal(p->id, text);
       if (!lines) return finish(d, false, lines.error().message());
       commands({{(*lines)[0], nullptr}, {(*lines)[1], nullptr}});

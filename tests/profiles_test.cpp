@@ -216,7 +216,9 @@ TEST(InputBox, LongTextsAndPastePlaceholders) {
       codex, "[Pasted Content 1024 chars][Pasted Content 452 chars]", "x"));
   EXPECT_FALSE(input_holds(codex, "Ask Codex to do anything", "zz9"));
   EXPECT_EQ(gemini.paste_over, 500u);
-  EXPECT_EQ(codex.paste_over, 0u);
+  EXPECT_EQ(codex.paste_over, 500u);
+  EXPECT_TRUE(gemini.paste_escapes);
+  EXPECT_FALSE(codex.paste_escapes);
 }
 
 // A shell's screen comes with wrapped lines joined: what is typed at its
