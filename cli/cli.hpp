@@ -70,5 +70,16 @@ void register_schedule(CLI::App& app, context& ctx);
 void register_apply(CLI::App& app, context& ctx);
 void register_classify(CLI::App& app, context& ctx);
 void register_hook(CLI::App& app, context& ctx);
+void register_profiles(CLI::App& app, context& ctx);
+
+// Where user profile files are read from, lowest precedence first:
+// $XDG_CONFIG_HOME/tmo/profiles (default ~/.config/tmo/profiles), then
+// DATA_DIR/profiles.
+std::vector<std::string> profile_dirs(const std::string& data_dir);
+// Lays the user's profile files over the built-in profiles
+// (adapters::load_profiles over profile_dirs()) and prints each problem on
+// stderr as "tmo: warning: ..."; returns them. Verbs that read screens and
+// the daemon call it at their start.
+std::vector<status> load_user_profiles(const std::string& data_dir);
 
 }  // namespace tmo::cli

@@ -130,7 +130,8 @@ std::string table(const adapters::screen_reading& r) {
   return out;
 }
 
-int run_classify(const classify_options& o) {
+int run_classify(const context& ctx, const classify_options& o) {
+  load_user_profiles(ctx.data_dir);
   const adapters::profile* p = adapters::find_profile(o.profile);
   if (!p)
     return usage("--profile " + o.profile + ": use " +
@@ -181,7 +182,9 @@ void register_classify(CLI::App& app, context& ctx) {
   verb->add_option("--now", o->now,
                    "the present, RFC 3339 (default: the clock); rate-limit "
                    "resets are placed after it");
-  verb->callback([&ctx, o] { ctx.run = [o] { return run_classify(*o); }; });
+  add_data_dir(verb, ctx);  // its profiles/ may add or change profiles
+  verb->callback(
+      [&ctx, o] { ctx.run = [&ctx, o] { return run_classify(ctx, *o); }; });
 }
 
 }  // namespace tmo::cli

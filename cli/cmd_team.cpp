@@ -14,11 +14,15 @@ struct create_options {
   std::vector<std::string> briefings;  // ROLE=FILE
 };
 
-// The profiles an agent can have: the simulated one and the real CLIs.
-std::vector<std::string> profile_choices() {
-  std::vector<std::string> out = {"sim"};
-  for (auto& p : adapters::profiles()) out.push_back(p.name);
-  return out;
+// The profiles an agent can have: the simulated one, the built-in CLIs and
+// those the user's profile files add (read here, as the daemon does).
+bool profile_ok(const context& ctx, const std::string& profile) {
+  if (profile.empty() || profile == "sim") return true;
+  load_user_profiles(ctx.data_dir);
+  if (adapters::find_profile(profile)) return true;
+  std::fprintf(stderr, "tmo: --profile %s: use sim, %s\n", profile.c_str(),
+               adapters::profile_names().c_str());
+  return false;
 }
 
 // A --cmd that would need a shell is refused here, with the reason.
@@ -34,7 +38,7 @@ int run_create(const context& ctx, const create_options& o) {
   nlohmann::json req = {{"verb", "team.create"}, {"name", o.name},
                         {"project", o.project},  {"size", o.size},
                         {"profile", o.profile},  {"command", o.command}};
-  if (!command_ok(o.command)) return exit_usage;
+  if (!command_ok(o.command) || !profile_ok(ctx, o.profile)) return exit_usage;
   req["roles"] = split_list(o.agents);
   nlohmann::json briefings = nlohmann::json::object();
   for (auto& b : o.briefings) {
@@ -97,7 +101,7 @@ struct spawn_options {
 };
 
 int run_spawn(const context& ctx, const spawn_options& o) {
-  if (!command_ok(o.command)) return exit_usage;
+  if (!command_ok(o.command) || !profile_ok(ctx, o.profile)) return exit_usage;
   std::string briefing;
   if (!o.briefing_file.empty()) {
     auto b = read_text_file(o.briefing_file, "--briefing");
@@ -181,9 +185,8 @@ void register_team(CLI::App& app, context& ctx) {
   create
       ->add_option("--profile", o->profile,
                    "agent profile: sim (simulated), claude, codex, gemini, "
-                   "aider or shell (in tmux)")
-      ->capture_default_str()
-      ->check(CLI::IsMember(profile_choices()));
+                   "aider, shell or one of your profile files (in tmux)")
+      ->capture_default_str();
   create->add_option("--cmd", o->command,
                      "launch this command instead of the profile's (no "
                      "shell: quotes group words, nothing is expanded)");
@@ -232,10 +235,8 @@ void register_team(CLI::App& app, context& ctx) {
                    "lead, or a custom role")
       ->required();
   spawn->add_option("--name", so->name, "its name (default: the next free)");
-  spawn
-      ->add_option("--profile", so->profile,
-                   "its profile (default: the team's)")
-      ->check(CLI::IsMember(profile_choices()));
+  spawn->add_option("--profile", so->profile,
+                    "its profile (default: the team's)");
   spawn->add_option("--cmd", so->command,
                     "launch this command instead of the profile's");
   spawn->add_option("--briefing", so->briefing_file,

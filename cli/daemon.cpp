@@ -138,6 +138,7 @@ nlohmann::json agent_json(const actors::agent_info& a) {
 }  // namespace
 
 int run_daemon(const std::string& dir, const daemon_options& opts) {
+  load_user_profiles(dir);  // user profile files; problems to the log
   auto log = store::event_log::open(dir);
   if (!log) {
     if (log.error().code() == status::code::busy)

@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   register_apply(app, ctx);
   register_classify(app, ctx);
   register_hook(app, ctx);
+  register_profiles(app, ctx);
   register_completion(app, ctx);
 
   try {

@@ -1,4 +1,4 @@
-// Agent profiles: the data, then the code that reads screens with it.
+// The screen reader: see screen_reader.hpp.
 //
 // How a screen is read (classify):
 //   1. Escape sequences are stripped, the last 200 lines kept, each cut to
@@ -12,163 +12,29 @@
 //      not followed by a spinner; a spinner; the idle prompt; any list of
 //      options with a cursor (waiting_input); else unknown.
 // Everything is substring search over bounded lines: linear, no regexes.
-#include "adapters/profiles.hpp"
+#include "adapters/screen_reader.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cstring>
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/ansi.hpp"
+#include "adapters/detail/text.hpp"
 #include "events/event.hpp"
 
 namespace tmo::adapters {
 
 namespace {
 
-// ---- the profiles ------------------------------------------------------
-
-std::vector<profile> make_profiles() {
-  std::vector<profile> ps;
-
-  // Claude Code 2.1.197, as seen offline (agent-clis.md; screens in
-  // tests/golden/screens/claude). Approval: "Do you want to proceed?" with
-  // "❯ 1. Yes / 2. Yes, and don’t ask again for: ... / 3. No"; digits
-  // answer. Busy: "✽ Hyperspacing…" and "esc to interrupt". Idle: "❯ "
-  // between rules, "? for shortcuts".
-  profile claude;
-  claude.name = "claude";
-  claude.description = "Claude Code (@anthropic-ai/claude-code)";
-  claude.command = {"claude"};
-  claude.env = {{"CLAUDE_CONFIG_DIR", "{agent_dir}"}};
-  claude.keys = key_style::digits;
-  claude.input_prefix = "❯";
-  claude.paste_markers = {"[Pasted text"};
-  claude.shell_escapes = {"!"};
-  claude.input_under_rule = true;
-  claude.idle = {"? for shortcuts", "Press Ctrl-C again to exit",
-                 "accept edits on", "plan mode on", "bypass permissions on"};
-  claude.busy = {"esc to interrupt"};
-  claude.busy_spinners = {"·", "✢", "✳", "✶", "✻", "✽", "*"};
-  claude.approval = {"Do you want to"};
-  claude.rate_limit = {"usage limit reached", "limit reached",
-                       "you've hit your",     "limit will reset",
-                       "rate_limit_error",    "api error: 429"};
-  claude.rate_limit_not = {"approaching"};
-  claude.exit = {"Resume this session with:", "claude --resume ",
-                 "Unable to connect to Anthropic services"};
-  claude.dialogs = {
-      {"trust",
-       {"Is this a project you created or one you trust?",
-        "Do you trust the files in this folder?"},
-       "Yes"},
-      // Enter answers No here, and text typed into it is lost; a person
-      // decides whether tmo's agent may use the key.
-      {"api_key", {"Do you want to use this API key?"}, ""},
-  };
-  claude.tools = {{"Bash command", "Bash"}, {"Create file", "Write"},
-                  {"Edit file", "Edit"},    {"Write file", "Write"},
-                  {"Read file", "Read"},    {"Fetch", "WebFetch"}};
-  ps.push_back(std::move(claude));
-
-  // Codex 0.169.0 (agent-clis.md). Approval: "Would you like to run the
-  // following command?" with "(y)", "(p)", "(esc)" keys in the labels.
-  // Busy: "◦ Working (1s • esc to interrupt)" above the input line.
-  profile codex;
-  codex.name = "codex";
-  codex.description = "Codex CLI (@openai/codex)";
-  // --no-daemon: without it codex leaves `codex app-server` processes that
-  // outlive tmux (agent-clis.md).
-  codex.command = {"codex", "--no-daemon"};
-  codex.keys = key_style::suffix;
-  codex.enter_delay_ms = 150;
-  codex.input_prefix = "›";
-  codex.paste_markers = {"[Pasted Content"};
-  codex.paste_over = 500;
-  codex.shell_escapes = {"!"};
-  codex.idle = {"Ask Codex to do anything", "? for shortcuts"};
-  codex.busy = {"esc to interrupt"};
-  codex.approval = {"Would you like to run the following command?",
-                    "Would you like to make the following edits?",
-                    "Would you like to"};
-  codex.rate_limit = {"usage limit", "rate limit reached", "status: 429",
-                      "429 too many requests"};
-  codex.rate_limit_not = {"approaching"};
-  codex.exit = {"Session ID:", "To continue this session, run codex resume"};
-  codex.dialogs = {
-      {"trust", {"Trust this folder?", "Do you trust the contents"}, "Trust"},
-      {"model_nudge", {"Try new model"}, "Use existing model"},
-  };
-  codex.tools = {
-      {"Would you like to run the following command?", "exec_command"},
-      {"Would you like to make the following edits?", "apply_patch"}};
-  ps.push_back(std::move(codex));
-
-  // Gemini CLI 0.61.0 (agent-clis.md). Approval in a box: "? Shell  npm
-  // run build" / "Allow execution of [Shell]?" / "● 1. Allow once"; Enter
-  // takes the highlighted option, Down moves, Esc is no.
-  profile gemini;
-  gemini.name = "gemini";
-  gemini.description = "Gemini CLI (@google/gemini-cli)";
-  gemini.command = {"gemini"};
-  gemini.keys = key_style::arrows;
-  gemini.enter_delay_ms = 100;
-  gemini.input_prefix = ">";
-  gemini.paste_markers = {"[Pasted Text:"};
-  gemini.paste_over = 500;
-  gemini.shell_escapes = {"!"};
-  gemini.paste_escapes = true;
-  gemini.idle = {"Type your message or @path/to/file", "? for shortcuts",
-                 "Press Ctrl+C again to exit."};
-  gemini.busy = {"(esc to cancel"};
-  gemini.busy_spinners = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
-  gemini.approval = {"Allow execution of", "Apply this change?",
-                     "Do you want to proceed?"};
-  gemini.rate_limit = {"quota exceeded",      "reached your daily",
-                       "usage limit reached", "resource_exhausted",
-                       "rate limit",          "status 429"};
-  gemini.rate_limit_not = {"approaching"};
-  gemini.exit = {"Agent powering down. Goodbye!",
-                 "To resume this session: gemini --resume"};
-  gemini.dialogs = {
-      {"trust", {"Do you trust the files in this folder?"}, "Trust folder"},
-      {"auth", {"How would you like to authenticate"}, ""},
-  };
-  // The input line stays visible while busy but not under a dialog box
-  // (as seen: 0.61.0 hides it while asking), so a box above it is old.
-  gemini.dialogs_hide_prompt = true;
-  ps.push_back(std::move(gemini));
-
-  // aider: not covered by agent-clis.md. Its questions are one line,
-  // "Run shell command? (Y)es/(N)o/(D)on't ask again [Yes]: ", answered by a
-  // letter and Enter; idle is a "> " (or "architect> ", ...) prompt.
-  profile aider;
-  aider.name = "aider";
-  aider.description = "aider (aider-chat)";
-  aider.command = {"aider"};
-  aider.keys = key_style::letters;
-  aider.approval = {"Run shell command", "Create new file",
-                    "Allow edits to file"};
-  aider.rate_limit = {"ratelimiterror", "rate limit", "quota exceeded",
-                      "status 429"};
-  aider.tools = {{"Run shell command", "shell"},
-                 {"Create new file", "create_file"},
-                 {"Allow edits to file", "edit_file"}};
-  aider.exit = {};
-  ps.push_back(std::move(aider));
-
-  // A plain shell: idle at its prompt, busy while a command prints.
-  profile shell;
-  shell.name = "shell";
-  shell.description = "a plain bash";
-  shell.command = {"bash", "--login"};
-  shell.is_shell = true;
-  ps.push_back(std::move(shell));
-  return ps;
-}
-
-// ---- small text helpers -----------------------------------------------
+using detail::contains;
+using detail::ends_with;
+using detail::fold;
+using detail::lower;
+using detail::replace_all;
+using detail::starts_with;
+using detail::trim;
 
 constexpr size_t max_lines = 200;
 constexpr size_t max_line_bytes = 2000;
@@ -176,56 +42,6 @@ constexpr size_t dialog_window = 40;
 constexpr size_t busy_window = 12;
 constexpr size_t idle_window = 12;
 constexpr size_t rate_window = 40;
-
-bool contains(std::string_view hay, std::string_view needle) {
-  return !needle.empty() && hay.find(needle) != std::string_view::npos;
-}
-
-bool starts_with(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
-}
-
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-// Replaces every `from` by `to`.
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  if (s.find(from) == std::string::npos) return;
-  std::string out;
-  out.reserve(s.size());
-  size_t at = 0;
-  for (size_t hit; (hit = s.find(from, at)) != std::string::npos;
-       at = hit + from.size()) {
-    out.append(s, at, hit - at);
-    out.append(to);
-  }
-  out.append(s, at, std::string::npos);
-  s = std::move(out);
-}
-
-// ’ and ‘ read as ', so "don’t" matches "don't".
-std::string fold(std::string_view s) {
-  std::string out(s);
-  replace_all(out, "\xE2\x80\x99", "'");
-  replace_all(out, "\xE2\x80\x98", "'");
-  return out;
-}
 
 // A line without the box drawn around it ("│ ● 1. Allow once  │").
 std::string_view unbox(std::string_view s) {
@@ -529,7 +345,7 @@ void fill_details(const profile& p, const screen& s, size_t question,
       }
     if (!a.tool.empty()) break;
   }
-  if (p.name == "claude") {
+  if (p.approval_details == approval_layout::claude) {
     // Header, then the command (or file), then the description; dashed
     // previews and "This command requires approval" are skipped.
     if (a.tool.empty() && !block.empty()) a.tool = block.front();
@@ -554,7 +370,7 @@ void fill_details(const profile& p, const screen& s, size_t question,
     } else if (a.target.empty() && !body.empty()) {
       a.target = body.front();
     }
-  } else if (p.name == "codex") {
+  } else if (p.approval_details == approval_layout::codex) {
     // "$ npm run build" and "Reason: ..." between the question and the
     // options.
     for (size_t i = question + 1; i < s.lines.size(); ++i) {
@@ -568,7 +384,7 @@ void fill_details(const profile& p, const screen& s, size_t question,
     if (a.command.empty())
       for (auto& b : block)
         if (starts_with(b, "• Running ")) a.command = b.substr(12);
-  } else if (p.name == "gemini") {
+  } else if (p.approval_details == approval_layout::gemini) {
     // "? Shell  npm run build": the tool, then what it acts on.
     for (auto& b : block) {
       std::string_view l = trim(b);
@@ -588,7 +404,7 @@ void fill_details(const profile& p, const screen& s, size_t question,
           close > open)
         a.tool = qline.substr(open + 1, close - open - 1);
     }
-  } else if (p.keys == key_style::letters) {
+  } else if (p.approval_details == approval_layout::lines_above) {
     // aider prints the command or file name on the lines above.
     std::vector<std::string> above;
     for (size_t i = question; i-- > 0 && above.size() < 8;) {
@@ -660,8 +476,6 @@ bool is_word_prompt(std::string_view l) {
 
 }  // namespace
 
-// ---- public: names ----------------------------------------------------
-
 const char* to_string(agent_state s) {
   switch (s) {
     case agent_state::busy:
@@ -680,555 +494,6 @@ const char* to_string(agent_state s) {
       return "unknown";
   }
   return "unknown";
-}
-
-const std::vector<profile>& profiles() {
-  static const std::vector<profile> ps = make_profiles();
-  return ps;
-}
-
-const profile* find_profile(std::string_view name) {
-  for (auto& p : profiles())
-    if (p.name == name) return &p;
-  return nullptr;
-}
-
-std::string profile_names() {
-  std::string out;
-  const auto& ps = profiles();
-  for (size_t i = 0; i < ps.size(); ++i) {
-    if (i > 0) out += i + 1 == ps.size() ? " or " : ", ";
-    out += ps[i].name;
-  }
-  return out;
-}
-
-// ---- public: launching ------------------------------------------------
-
-result<std::vector<std::string>> split_command(std::string_view line) {
-  constexpr size_t max_bytes = 64 * 1024;
-  constexpr size_t max_words = 4096;
-  if (line.size() > max_bytes)
-    return status::invalid_argument(
-        "command: longer than 64 KiB; give a shorter one");
-  std::vector<std::string> words;
-  std::string cur;
-  bool in_word = false;
-  enum { none, single, dbl } quote = none;
-  size_t quote_at = 0;
-  auto at = [](size_t i) { return " at character " + std::to_string(i + 1); };
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (c == '\0')
-      return status::invalid_argument("command: a NUL byte" + at(i));
-    if (quote == single) {
-      if (c == '\'')
-        quote = none;
-      else
-        cur += c;
-      continue;
-    }
-    if (quote == dbl) {
-      if (c == '"') {
-        quote = none;
-      } else if (c == '\\' && i + 1 < line.size() &&
-                 std::strchr("\"\\$`\n", line[i + 1])) {
-        if (line[i + 1] != '\n') cur += line[i + 1];
-        ++i;
-      } else if (c == '$' || c == '`') {
-        return status::invalid_argument(
-            std::string("command: ") + c + at(i) +
-            " inside \"...\" would expand in a shell, and tmo runs no shell: "
-            "write \\" +
-            c + " or use '...'");
-      } else {
-        cur += c;
-      }
-      continue;
-    }
-    if (c == ' ' || c == '\t' || c == '\n') {
-      if (in_word) {
-        if (words.size() == max_words)
-          return status::invalid_argument("command: more than 4096 words");
-        words.push_back(std::move(cur));
-        cur.clear();
-        in_word = false;
-      }
-      continue;
-    }
-    if (c == '\'' || c == '"') {
-      quote = c == '\'' ? single : dbl;
-      quote_at = i;
-      in_word = true;
-      continue;
-    }
-    if (c == '\\') {
-      if (i + 1 == line.size())
-        return status::invalid_argument(
-            "command: ends with a lone backslash; remove it or write \\\\");
-      if (line[i + 1] != '\n') {
-        cur += line[i + 1];
-        in_word = true;
-      }
-      ++i;
-      continue;
-    }
-    bool special = std::strchr("$`|&;<>()*?[", c) != nullptr ||
-                   (!in_word && (c == '~' || c == '#'));
-    if (special)
-      return status::invalid_argument(
-          std::string("command: unquoted ") + c + at(i) +
-          " needs a shell, and tmo starts the command without one: quote it "
-          "('" +
-          c + "') to pass it literally");
-    cur += c;
-    in_word = true;
-  }
-  if (quote != none)
-    return status::invalid_argument(
-        std::string("command: unbalanced ") +
-        (quote == single ? "single quote (')" : "double quote (\")") +
-        at(quote_at) + "; close it or escape it");
-  if (in_word) words.push_back(std::move(cur));
-  if (words.size() > max_words)
-    return status::invalid_argument("command: more than 4096 words");
-  if (words.empty())
-    return status::invalid_argument("command: empty; give a program to run");
-  return words;
-}
-
-result<launch_spec> launch_for(
-    const profile& p, const std::string& agent_dir,
-    const std::optional<std::string>& override_command) {
-  launch_spec spec;
-  for (auto [name, value] : p.env) {
-    replace_all(value, "{agent_dir}", agent_dir);
-    spec.env.emplace_back(name, value);
-  }
-  if (!override_command || trim(*override_command).empty()) {
-    spec.argv = p.command;
-    return spec;
-  }
-  auto words = split_command(*override_command);
-  if (!words) return words.error();
-  size_t i = 0;
-  for (; i < words->size(); ++i) {
-    const std::string& w = (*words)[i];
-    size_t eq = w.find('=');
-    if (eq == std::string::npos || eq == 0) break;
-    bool name_ok = !std::isdigit(static_cast<unsigned char>(w[0]));
-    for (size_t k = 0; k < eq && name_ok; ++k)
-      name_ok = std::isalnum(static_cast<unsigned char>(w[k])) || w[k] == '_';
-    if (!name_ok) break;
-    auto name = w.substr(0, eq);
-    auto value = w.substr(eq + 1);
-    auto same = std::find_if(spec.env.begin(), spec.env.end(),
-                             [&](auto& kv) { return kv.first == name; });
-    if (same != spec.env.end())
-      same->second = value;
-    else
-      spec.env.emplace_back(name, value);
-  }
-  if (i == words->size())
-    return status::invalid_argument(
-        "command: only NAME=value assignments; give a program to run");
-  spec.argv.assign(words->begin() + static_cast<long>(i), words->end());
-  return spec;
-}
-
-// ---- public: ANSI -----------------------------------------------------
-
-std::string strip_ansi(std::string_view text, size_t max_bytes) {
-  constexpr size_t max_string = 512;  // OSC, DCS, ... bodies
-  constexpr size_t max_csi = 64;
-  if (text.size() > max_bytes) text = text.substr(0, max_bytes);
-  std::string out;
-  out.reserve(text.size());
-  size_t n = text.size();
-  // Skips a string sequence body from `i` to its BEL or ST (BEL ends every
-  // kind here, not only OSC: harmless for stripping); returns the index
-  // after it, or `i` when it isn't closed within max_string. `open_until`
-  // remembers where a failed search ended, so a run of unclosed sequences
-  // costs linear time, not 512 bytes each.
-  size_t open_until = 0;
-  auto skip_string = [&](size_t i) {
-    size_t end = std::min(n, i + max_string);
-    for (size_t j = std::max(i, open_until); j < end; ++j) {
-      unsigned char c = static_cast<unsigned char>(text[j]);
-      if (c == 0x07) return j + 1;
-      if (c == 0x1B && j + 1 < n && text[j + 1] == '\\') return j + 2;
-      if (c == 0xC2 && j + 1 < n &&
-          static_cast<unsigned char>(text[j + 1]) == 0x9C)
-        return j + 2;
-    }
-    open_until = end > 0 ? end - 1 : 0;  // a terminator may straddle `end`
-    return i;
-  };
-  auto skip_csi = [&](size_t i) {
-    for (size_t j = i; j < n && j < i + max_csi; ++j) {
-      unsigned char c = static_cast<unsigned char>(text[j]);
-      if (c >= 0x40 && c <= 0x7E) return j + 1;
-      if (c < 0x20 || c > 0x3F) {
-        if (c < 0x20 || c > 0x2F) return j;  // broken: drop what we read
-      }
-    }
-    return std::min(n, i + max_csi);
-  };
-  for (size_t i = 0; i < n;) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == 0x1B) {
-      if (i + 1 >= n) break;
-      char k = text[i + 1];
-      if (k == '[') {
-        i = skip_csi(i + 2);
-      } else if (k == ']' || k == 'P' || k == 'X' || k == '^' || k == '_') {
-        size_t e = skip_string(i + 2);
-        i = e == i + 2 ? i + 2 : e;
-      } else if (k == '(' || k == ')' || k == '*' || k == '+' || k == '#' ||
-                 k == '%') {
-        i = std::min(n, i + 3);  // charset designation: ESC ( B
-      } else {
-        i += 2;  // ESC 7, ESC =, ESC M, ...
-      }
-      continue;
-    }
-    if (c == 0xC2 && i + 1 < n) {  // C1 controls in UTF-8
-      unsigned char d = static_cast<unsigned char>(text[i + 1]);
-      if (d == 0x9B) {
-        i = skip_csi(i + 2);
-        continue;
-      }
-      if (d == 0x9D || d == 0x90 || d == 0x98 || d == 0x9E || d == 0x9F) {
-        size_t e = skip_string(i + 2);
-        i = e == i + 2 ? i + 2 : e;
-        continue;
-      }
-      if (d >= 0x80 && d <= 0x9F) {
-        i += 2;
-        continue;
-      }
-    }
-    if (c == '\r') {
-      ++i;  // \r\n -> \n; a lone \r is dropped
-      continue;
-    }
-    if (c == '\t') {
-      out += ' ';
-      ++i;
-      continue;
-    }
-    if ((c < 0x20 && c != '\n') || c == 0x7F) {
-      ++i;
-      continue;
-    }
-    out += static_cast<char>(c);
-    ++i;
-  }
-  return out;
-}
-
-// ---- public: reset times ----------------------------------------------
-
-namespace {
-
-// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-int64_t year_of_days(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
-}
-
-int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-struct cursor {
-  std::string_view s;  // lower case
-  size_t i = 0;
-  bool done() const { return i >= s.size(); }
-  void spaces() {
-    while (i < s.size() && (s[i] == ' ' || s[i] == ',')) ++i;
-  }
-  bool word(std::string_view w) {
-    if (s.substr(i, w.size()) != w) return false;
-    size_t e = i + w.size();
-    if (e < s.size() && std::isalpha(static_cast<unsigned char>(s[e])))
-      return false;
-    i = e;
-    return true;
-  }
-  // Up to `max` digits; -1 when none.
-  long number(size_t max = 4) {
-    size_t start = i;
-    long v = 0;
-    while (i < s.size() && i - start < max &&
-           std::isdigit(static_cast<unsigned char>(s[i])))
-      v = v * 10 + (s[i++] - '0');
-    return i == start ? -1 : v;
-  }
-};
-
-// "2 days 4 hours 17 minutes", "5h 30m", "0.5 seconds" -> seconds.
-std::optional<double> read_duration(cursor& c) {
-  double total = 0;
-  int parts = 0;
-  while (parts < 6) {
-    size_t save = c.i;
-    c.spaces();
-    if (parts > 0 && c.word("and")) c.spaces();
-    long whole = c.number(6);
-    if (whole < 0) {
-      c.i = save;
-      break;
-    }
-    double v = static_cast<double>(whole);
-    if (c.i + 1 < c.s.size() && c.s[c.i] == '.' &&
-        std::isdigit(static_cast<unsigned char>(c.s[c.i + 1]))) {
-      ++c.i;
-      size_t fs = c.i;
-      long frac = c.number(3);
-      double scale = 1;
-      for (size_t k = fs; k < c.i; ++k) scale *= 10;
-      v += static_cast<double>(frac) / scale;
-    }
-    while (c.i < c.s.size() && c.s[c.i] == ' ') ++c.i;
-    size_t ws = c.i;
-    while (c.i < c.s.size() &&
-           std::isalpha(static_cast<unsigned char>(c.s[c.i])))
-      ++c.i;
-    std::string_view unit = c.s.substr(ws, c.i - ws);
-    double mult = 0;
-    for (auto [names, m] :
-         std::array<std::pair<std::array<std::string_view, 5>, double>, 4>{
-             {{{"s", "sec", "secs", "second", "seconds"}, 1.0},
-              {{"m", "min", "mins", "minute", "minutes"}, 60.0},
-              {{"h", "hr", "hrs", "hour", "hours"}, 3600.0},
-              {{"d", "day", "days", "", ""}, 86400.0}}})
-      for (auto n : names)
-        if (!n.empty() && unit == n) mult = m;
-    if (mult == 0) {
-      c.i = save;
-      break;
-    }
-    total += v * mult;
-    ++parts;
-  }
-  if (parts == 0) return std::nullopt;
-  return total;
-}
-
-// A zone's offset in minutes: UTC, GMT, Z, +02:00, UTC-5, GMT+5:30.
-std::optional<int> fixed_offset(std::string_view z) {
-  std::string l = lower(z);
-  std::string_view v = l;
-  for (std::string_view p : {"utc", "gmt", "z"})
-    if (starts_with(v, p)) {
-      v.remove_prefix(p.size());
-      break;
-    }
-  if (v.empty()) return 0;
-  if (v[0] != '+' && v[0] != '-') return std::nullopt;
-  int sign = v[0] == '-' ? -1 : 1;
-  v.remove_prefix(1);
-  cursor c{v};
-  size_t before = c.i;
-  long h = c.number(2);
-  if (h < 0 || h > 14) return std::nullopt;
-  long m = 0;
-  if (c.i < v.size() && v[c.i] == ':') {
-    ++c.i;
-    m = c.number(2);
-  } else if (c.i - before == 2 && c.i < v.size()) {
-    m = c.number(2);  // +0530
-  }
-  if (m < 0 || m > 59 || c.i != v.size()) return std::nullopt;
-  return sign * static_cast<int>(h * 60 + m);
-}
-
-constexpr std::array<std::string_view, 12> months = {
-    "jan", "feb", "mar", "apr", "may", "jun",
-    "jul", "aug", "sep", "oct", "nov", "dec"};
-
-// A wall-clock time at the cursor: "3pm", "3:05 PM", "15:00", "oct 9, 5pm",
-// then a zone: "(America/New_York)", "UTC", "GMT+2", "PST".
-bool read_clock(cursor& c, std::string_view original, reset_time& r) {
-  size_t save = c.i;
-  for (size_t m = 0; m < months.size(); ++m) {
-    if (c.s.substr(c.i, 3) != months[m]) continue;
-    size_t e = c.i + 3;
-    while (e < c.s.size() && std::isalpha(static_cast<unsigned char>(c.s[e])))
-      ++e;
-    cursor d{c.s, e};
-    d.spaces();
-    long day = d.number(2);
-    if (day < 1 || day > 31) break;
-    for (std::string_view suf : {"st", "nd", "rd", "th"})
-      if (d.word(suf)) break;
-    d.spaces();
-    if (d.word("at")) d.spaces();
-    r.month = static_cast<int>(m + 1);
-    r.day = static_cast<int>(day);
-    c.i = d.i;
-    break;
-  }
-  long h = c.number(2);
-  if (h < 0) {
-    c.i = save;
-    r.month = r.day = 0;
-    return false;
-  }
-  long m = 0;
-  bool colon = false;
-  if (c.i < c.s.size() && c.s[c.i] == ':') {
-    ++c.i;
-    m = c.number(2);
-    colon = true;
-    if (m < 0 || m > 59) {
-      c.i = save;
-      return false;
-    }
-  }
-  size_t before_ampm = c.i;
-  while (c.i < c.s.size() && c.s[c.i] == ' ') ++c.i;
-  int ampm = 0;
-  if (c.word("am") || c.word("a.m.") || c.word("a.m"))
-    ampm = 1;
-  else if (c.word("pm") || c.word("p.m.") || c.word("p.m"))
-    ampm = 2;
-  else
-    c.i = before_ampm;
-  if (!colon && ampm == 0) {
-    c.i = save;
-    r.month = r.day = 0;
-    return false;
-  }
-  if (ampm != 0) {
-    if (h < 1 || h > 12) return false;
-    h = h % 12 + (ampm == 2 ? 12 : 0);
-  } else if (h > 23) {
-    return false;
-  }
-  r.hour = static_cast<int>(h);
-  r.minute = static_cast<int>(m);
-  size_t end_time = c.i;
-  // The zone.
-  size_t z = c.i;
-  while (z < c.s.size() && c.s[z] == ' ') ++z;
-  auto zone_char = [](char ch) {
-    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '/' ||
-           ch == '_' || ch == '+' || ch == '-' || ch == ':';
-  };
-  if (z < c.s.size() && c.s[z] == '(') {
-    size_t close = c.s.find(')', z);
-    if (close != std::string_view::npos && close - z <= 64) {
-      std::string_view name = original.substr(z + 1, close - z - 1);
-      if (!name.empty() && std::all_of(name.begin(), name.end(), zone_char)) {
-        r.timezone = std::string(name);
-        end_time = close + 1;
-      }
-    }
-  } else if (z < c.s.size()) {
-    size_t e = z;
-    while (e < c.s.size() && e - z < 32 && zone_char(original[e])) ++e;
-    std::string_view tok = original.substr(z, e - z);
-    while (!tok.empty() && (tok.back() == ':' || tok.back() == '-'))
-      tok.remove_suffix(1);
-    bool upper_abbrev = tok.size() >= 2 && tok.size() <= 5 &&
-                        std::all_of(tok.begin(), tok.end(), [](char ch) {
-                          return std::isupper(static_cast<unsigned char>(ch));
-                        });
-    if (fixed_offset(tok) || upper_abbrev) {
-      r.timezone = std::string(tok);
-      end_time = z + tok.size();
-    }
-  }
-  c.i = end_time;
-  return true;
-}
-
-}  // namespace
-
-std::optional<reset_time> parse_reset_time(std::string_view text,
-                                           const clock_info& clock) {
-  if (text.size() > 4096) text = text.substr(0, 4096);
-  std::string original = fold(text);
-  std::string low = lower(original);
-  static constexpr std::array<std::string_view, 8> keys = {
-      "resets", "reset",           "try again", "retrying",
-      "retry",  "available again", "again at",  "again in"};
-  // The earliest keyword that is followed by a time.
-  for (size_t at = 0; at < low.size(); ++at) {
-    std::string_view key;
-    for (auto k : keys)
-      if (std::string_view(low).substr(at, k.size()) == k) {
-        key = k;
-        break;
-      }
-    if (key.empty()) continue;
-    cursor c{low, at + key.size()};
-    c.spaces();
-    bool relative = false;
-    for (std::string_view w : {"at", "on", "after", "in", "by"}) {
-      if (c.word(w)) {
-        relative = w == "in";
-        c.spaces();
-        break;
-      }
-    }
-    size_t start = c.i;
-    reset_time r;
-    if (relative) {
-      auto secs = read_duration(c);
-      if (!secs) continue;
-      r.in_seconds = static_cast<int64_t>(*secs + 0.5);
-      if (*secs > 0 && r.in_seconds == 0) r.in_seconds = 1;
-      r.at_ns = clock.now_ns + static_cast<int64_t>(*secs * 1e9);
-      r.text = "in " + std::string(trim(original.substr(start, c.i - start)));
-      return r;
-    }
-    if (!read_clock(c, original, r)) continue;
-    r.text = std::string(trim(original.substr(start, c.i - start)));
-    std::optional<int> offset;
-    if (r.timezone.empty())
-      offset = clock.local_offset_minutes;
-    else if (auto f = fixed_offset(r.timezone))
-      offset = f;
-    else if (clock.zone_offset)
-      offset = clock.zone_offset(r.timezone, clock.now_ns);
-    if (!offset) return r;  // a named zone we can't place
-    int64_t now_s = floor_div(clock.now_ns, 1000000000);
-    int64_t local = now_s + *offset * 60;
-    int64_t day = floor_div(local, 86400);
-    int64_t clock_s = r.hour * 3600 + r.minute * 60;
-    int64_t cand;
-    if (r.month != 0) {
-      int64_t year = year_of_days(day);
-      cand = days_from_civil(year, r.month, r.day) * 86400 + clock_s;
-      if (cand <= local)
-        cand = days_from_civil(year + 1, r.month, r.day) * 86400 + clock_s;
-    } else {
-      cand = day * 86400 + clock_s;
-      if (cand <= local) cand += 86400;
-    }
-    r.at_ns = (cand - *offset * 60) * 1000000000;
-    return r;
-  }
-  return std::nullopt;
 }
 
 // ---- public: the input box ---------------------------------------------
