@@ -18,6 +18,7 @@ namespace tmo::cli {
 namespace {
 
 using test::run_tmo;
+using test::slurp;
 namespace fs = std::filesystem;
 
 const std::string fake_cli = std::string(TMO_SOURCE_DIR) + "/tests/fake_cli.sh";
@@ -163,7 +164,7 @@ TEST_F(ProfilesCli, CheckRunsTheSampleScreens) {
   EXPECT_EQ(f.rc, 1);
   EXPECT_NE(f.out.find("FAIL  approval\n"), std::string::npos);
   EXPECT_NE(f.err.find("tmo: " + badf +
-                       ":18:5: approval: approval.command: read \"make "
+                       ":17:5: approval: approval.command: read \"make "
                        "all\", expected \"make most\"\n"),
             std::string::npos)
       << f.err;
@@ -192,7 +193,7 @@ TEST_F(ProfilesCli, CheckNamesEachBrokenFieldWithLineAndColumn) {
             "name, description, base, command,"},
            {"name: x\nidle: [\"> \"]\n",
             ":1:1: command: missing; give the program to run"},
-           {"name: x\ncommand: [\"x\"\nidle: [1]\n", ":3:5: YAML: "},
+           {"name: x\ncommand: [\"x\"\nidle: [1]\n", ":3:1: YAML: end of sequence flow not found; fix the syntax"},
        }) {
     auto f = home_.write("broken.yaml", b.text);
     auto r = run_tmo({"profiles", "check", f});

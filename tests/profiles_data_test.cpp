@@ -357,7 +357,7 @@ TEST(ProfileFile, EachMistakeIsNamedWithItsLineAndColumn) {
   EXPECT_EQ(first_error(head + "is_shell: maybe\n"),
             "p.yaml:3:11: is_shell: expected true or false");
   EXPECT_EQ(first_error(head + "\nidel: [\"x\"]\n").substr(0, 40),
-            "p.yaml:4:1: idel: unknown field in a pr");
+            "p.yaml:4:1: idel: unknown field in a pro");
   EXPECT_EQ(first_error("name: mycli\nidle: [\"> \"]\n"),
             "p.yaml:1:1: command: missing; give the program to run, e.g. "
             "command: [\"mycli\"] (or base: NAME to start from a profile)");
@@ -367,9 +367,9 @@ TEST(ProfileFile, EachMistakeIsNamedWithItsLineAndColumn) {
             "p.yaml:4:5: dialogs: a dialog needs prompts: the texts that mark "
             "it on screen");
   EXPECT_EQ(first_error(head + "rate_limit: [\"Rate Limit\"]\n").substr(0, 40),
-            "p.yaml:3:14: rate_limit: \"Rate Limit\" h");
+            "p.yaml:3:14: rate_limit: \"Rate Limit\" ha");
   EXPECT_EQ(first_error(head + "base: nosuch\n").substr(0, 42),
-            "p.yaml:3:7: base: no profile \"nosuch\" to ");
+            "p.yaml:3:7: base: no profile \"nosuch\" to s");
   EXPECT_EQ(first_error(""),
             "p.yaml: the file is empty; give at least name, description and "
             "command");
