@@ -8,7 +8,7 @@ CTEST_JOBS ?= $(shell nproc)
 DEMO_DIR ?= $(BUILD_DIR)/demo
 TMO := $(BUILD_DIR)/bin/tmo
 
-.PHONY: all deps configure build run test bench format clean
+.PHONY: all deps configure build run test test-unit bench format clean
 
 all: build
 
@@ -38,6 +38,10 @@ run: build
 test: build
 	@./scripts/agent-clis.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(CTEST_JOBS)
+
+# Only the in-process tests (ctest -L unit): seconds, no tmux, no daemon.
+test-unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(CTEST_JOBS) -L unit
 
 bench: build
 	$(BUILD_DIR)/bin/tmo_bench
