@@ -8,7 +8,7 @@ CTEST_JOBS ?= $(shell nproc)
 DEMO_DIR ?= $(BUILD_DIR)/demo
 TMO := $(BUILD_DIR)/bin/tmo
 
-.PHONY: all deps configure build run test bench format clean
+.PHONY: all deps configure build run test test-unit test-latest bench format clean
 
 all: build
 
@@ -33,11 +33,24 @@ run: build
 	$(TMO) demo --data-dir $(DEMO_DIR)
 
 # The end-to-end tests drive the real Claude Code, Codex and Gemini CLIs
-# (offline, against loopback models): scripts/agent-clis.sh installs them
-# once into ~/.cache/agent-clis.
+# (offline, against loopback models), at the versions pinned in
+# tests/agent-cli-versions: scripts/agent-clis.sh installs them once into
+# ~/.cache/agent-clis.
 test: build
 	@./scripts/agent-clis.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(CTEST_JOBS)
+
+# Only the in-process tests (ctest -L unit): seconds, no tmux, no daemon.
+test-unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(CTEST_JOBS) -L unit
+
+# The end-to-end tests against the newest release of each agent CLI (npm
+# view, now), installed into the cache beside the pinned ones. A release
+# that draws new screens fails here first: its fix is its profile.
+test-latest: build
+	@versions="$$(./scripts/agent-clis.sh --latest)" && \
+	  echo "agent CLIs: $$versions" && \
+	  cd $(BUILD_DIR) && env $$versions ctest --output-on-failure -L e2e
 
 bench: build
 	$(BUILD_DIR)/bin/tmo_bench

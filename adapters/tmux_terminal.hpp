@@ -41,6 +41,13 @@
 // `_tmo` by an earlier tmo is detached. After a restart of tmo, open() of
 // an agent whose window still exists takes that pane over (reattached).
 //
+// The parts, each in its own file: the tmux client (tmux_client.hpp: the
+// control-mode child, its pipes, replies, reconnects), the layout
+// (tmux_layout.hpp: sessions, windows, @tmo_agent tags, re-attach, the
+// program check), the pane watcher (pane_watcher.hpp: captures, hashes,
+// snapshots, pane death, hook holds) and delivery as a pure step function
+// (delivery.hpp), which this terminal's loop drives with real captures.
+//
 // Thread-safety: every public function may be called from any thread; all
 // work happens on the terminal's own thread, and callbacks are called from
 // it and must not block.
@@ -95,6 +102,12 @@ struct tmux_options {
   bool accept_trust = true;
   // A time zone offset for reset times shown without a zone (minutes).
   int local_offset_minutes = 0;
+  // The clocks the terminal reads: `steady_clock` for its timers, the
+  // delivery rules' timeouts and the hook holds; `wall_clock` for rate
+  // limits' reset times. Default (null): the system's steady and wall
+  // clocks. Both must outlive the terminal and be callable from its thread.
+  std::shared_ptr<actors::clock_port> steady_clock;
+  std::shared_ptr<actors::clock_port> wall_clock;
 };
 
 class tmux_terminal final : public actors::terminal_port {

@@ -1,5 +1,5 @@
 // tmo_bench_tmux: the tmux terminal with N panes of the scripted fake
-// agent (tests/fake_agent.cpp, drawing Claude Code's screens), on a private
+// agent (tests/tools/fake_agent.cpp, drawing Claude Code's screens), on a private
 // tmux server.
 //
 //   state_p99_ms     from the fake agent drawing a new state (it logs the

@@ -43,6 +43,7 @@ struct select_options {
   bool count_set = false;
   bool reverse = false;
   bool follow = false;
+  bool wide = false;  // table rows whole, not cut to the terminal
   std::string by = "kind";
 };
 
@@ -146,7 +147,7 @@ status select(store::event_log& log, const filter& f, bool reverse,
 int run_cat(const context& ctx, const select_options& o) {
   auto f = make_filter(o);
   if (!f) return usage(f.error());
-  auto p = printer::make(o.output, o.format);
+  auto p = printer::make(o.output, o.format, o.wide);
   if (!p) return usage(p.error());
   auto log = open_reader(ctx, store::open_mode::read_only);
   if (!log) return fail(log.error());
@@ -207,7 +208,7 @@ class change_watch {
 int run_tail(const context& ctx, const select_options& o) {
   auto f = make_filter(o);
   if (!f) return usage(f.error());
-  auto p = printer::make(o.output, o.format);
+  auto p = printer::make(o.output, o.format, o.wide);
   if (!p) return usage(p.error());
   auto log = open_reader(ctx, o.follow ? store::open_mode::secondary
                                        : store::open_mode::read_only);
@@ -690,6 +691,9 @@ void add_output(CLI::App* verb, select_options& o, bool short_format = true) {
   verb->add_option(short_format ? "-f,--format" : "--format", o.format,
                    "format string: %seq %time %stream %kind %actor %payload "
                    "%{payload.FIELD} \\n");
+  verb->add_flag("--wide,--no-trunc", o.wide,
+                 "print table rows whole; by default a row is cut to "
+                 "$COLUMNS or the terminal's width (not when piped)");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // tmo: the entry point. Parses the command line and runs one verb.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -9,6 +10,8 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <vector>
 
 #include "cli/cli.hpp"
 
@@ -42,9 +45,15 @@ std::vector<std::string> split_list(std::string_view text) {
   return out;
 }
 
+namespace {
+// Every verb's --data-dir, to tell whether one was given after the verb.
+std::vector<CLI::Option*> verb_data_dirs;
+}  // namespace
+
 void add_data_dir(CLI::App* verb, context& ctx) {
-  verb->add_option("--data-dir", ctx.data_dir,
-                   "tmo data directory (default: $TMO_HOME or ./.tmo)");
+  verb_data_dirs.push_back(verb->add_option(
+      "--data-dir", ctx.data_dir,
+      "tmo data directory (default: tmo --data-dir, $TMO_HOME or ./.tmo)"));
 }
 
 int fail(std::string_view message) {
@@ -100,6 +109,12 @@ int main(int argc, char** argv) {
     ctx.data_dir = home;
   else
     ctx.data_dir = ".tmo";
+  // `tmo --data-dir D VERB ...` as `git -C D` does; a --data-dir after the
+  // verb is nearer to it and wins (docs/cli.md).
+  std::string data_dir_before_verb;
+  app.add_option("--data-dir", data_dir_before_verb,
+                 "tmo data directory for any verb (default: $TMO_HOME or "
+                 "./.tmo); a --data-dir after the verb wins");
 
   register_events(app, ctx);
   register_demo(app, ctx);
@@ -125,6 +140,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tmo: %s (see tmo --help)\n", e.what());
     return exit_usage;
   }
+  if (!data_dir_before_verb.empty() &&
+      std::none_of(verb_data_dirs.begin(), verb_data_dirs.end(),
+                   [](const CLI::Option* o) { return o->count() > 0; }))
+    ctx.data_dir = data_dir_before_verb;
   if (!ctx.run) {
     std::fprintf(stderr, "tmo: missing a verb (see tmo --help)\n");
     return exit_usage;

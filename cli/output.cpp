@@ -19,26 +19,6 @@ std::string short_time(int64_t ns) {
   return t.substr(0, 10) + " " + t.substr(11, 12);
 }
 
-size_t columns(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xc0) != 0x80;
-  return n;
-}
-
-// Cuts `s` to `width` columns (code points), ending with an ellipsis.
-std::string fit(std::string s, size_t width) {
-  if (width == 0 || columns(s) <= width) return s;
-  size_t cols = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) continue;
-    if (++cols == width) {
-      s.resize(i);
-      return s + "…";
-    }
-  }
-  return s;
-}
-
 // Control characters from untrusted text (stream and actor names) would
 // move the cursor or recolour the terminal: show them as '?'.
 std::string printable(std::string s) {
@@ -72,17 +52,20 @@ bool use_color() {
 }
 
 size_t terminal_width() {
+  if (const char* c = std::getenv("COLUMNS"); c && *c) {
+    char* end = nullptr;
+    unsigned long n = std::strtoul(c, &end, 10);
+    if (*end == '\0' && n > 0 && n < 100000) return n;
+  }
   if (!::isatty(STDOUT_FILENO)) return 0;
   struct winsize ws {};
   if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
     return ws.ws_col;
-  if (const char* c = std::getenv("COLUMNS"))
-    return std::strtoul(c, nullptr, 10);
-  return 120;
+  return 80;
 }
 
-result<printer> printer::make(const std::string& fmt,
-                              const std::string& custom) {
+result<printer> printer::make(const std::string& fmt, const std::string& custom,
+                              bool wide) {
   printer p;
   if (!custom.empty()) {
     auto f = format_string::parse(custom);
@@ -103,7 +86,7 @@ result<printer> printer::make(const std::string& fmt,
     return status::invalid_argument("-o " + fmt +
                                     ": use table, json, jsonl or csv");
   p.color_ = p.format_ == format::table && use_color();
-  p.width_ = terminal_width();
+  p.width_ = p.format_ == format::table && !wide ? terminal_width() : 0;
   return p;
 }
 
@@ -159,9 +142,9 @@ bool printer::flush_rows() {
     for (auto& r : pending_) {
       w_[0] = std::max(w_[0], r.seq.size());
       w_[1] = std::max(w_[1], r.time.size());
-      w_[2] = std::max(w_[2], columns(r.stream));
+      w_[2] = std::max(w_[2], display_columns(r.stream));
       w_[3] = std::max(w_[3], r.kind.size());
-      w_[4] = std::max(w_[4], columns(r.actor));
+      w_[4] = std::max(w_[4], display_columns(r.actor));
     }
     sized_ = true;
     if (!print_row({"SEQ", "TIME", "STREAM", "KIND", "ACTOR", "PAYLOAD"}))
@@ -175,13 +158,10 @@ bool printer::flush_rows() {
 
 bool printer::print_row(const row& r) {
   bool header = r.seq == "SEQ";
-  size_t used = w_[0] + w_[1] + w_[2] + w_[3] + w_[4] + 10;
-  size_t payload_width =
-      width_ == 0 ? 0 : (width_ > used + 10 ? width_ - used : 10);
   std::string line;
   auto cell = [&](const std::string& s, size_t n, bool right,
                   const char* color) {
-    size_t c = columns(s);
+    size_t c = display_columns(s);
     std::string pad(n > c ? n - c : 0, ' ');
     if (right) line += pad;
     if (color_ && color) line += color;
@@ -196,10 +176,12 @@ bool printer::print_row(const row& r) {
   cell(r.stream, w_[2], false, header ? "\033[1m" : nullptr);
   cell(r.kind, w_[3], false, header ? "\033[1m" : kind_color(r.kind));
   cell(r.actor, w_[4], false, header ? "\033[1m" : nullptr);
-  std::string payload = fit(r.payload, payload_width);
-  if (color_ && header) payload = "\033[1m" + payload + "\033[0m";
-  line += payload;
+  if (color_ && header)
+    line += "\033[1m" + r.payload + "\033[0m";
+  else
+    line += r.payload;
   while (!line.empty() && line.back() == ' ') line.pop_back();
+  if (width_ > 0) line = fit_columns(line, width_);
   line += '\n';
   return write_out(line);
 }

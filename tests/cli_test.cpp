@@ -3,6 +3,8 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cstdlib>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -104,6 +106,87 @@ TEST(CliTest, MissingDataDirSaysHowToStartOne) {
   EXPECT_EQ(r.err, "tmo: no tmo log at " + d.sub("none") +
                        " (start one with tmo up or tmo demo)\n");
   EXPECT_TRUE(r.out.empty());
+}
+
+// Sets an environment variable for one scope (the tests run one at a time).
+class scoped_env {
+ public:
+  scoped_env(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~scoped_env() {
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+std::string no_log_at(const std::string& dir) {
+  return "tmo: no tmo log at " + dir + " (start one with tmo up or tmo demo)\n";
+}
+
+TEST(CliTest, DataDirGoesBeforeOrAfterTheVerbAndAfterWins) {
+  test::temp_dir d;
+  ASSERT_EQ(
+      run_tmo({"demo", "--scripted", "-q", "--data-dir", d.sub("log")}).rc, 0);
+  auto after =
+      run_tmo({"events", "cat", "-o", "jsonl", "--data-dir", d.sub("log")});
+  ASSERT_EQ(after.rc, 0) << after.err;
+  ASSERT_FALSE(after.out.empty());
+
+  // As git -C does: before the verb, for any verb that reads a log.
+  auto before =
+      run_tmo({"--data-dir", d.sub("log"), "events", "cat", "-o", "jsonl"});
+  EXPECT_EQ(before.rc, 0) << before.err;
+  EXPECT_EQ(before.out, after.out);
+  auto verify = run_tmo({"--data-dir", d.sub("log"), "events", "verify", "-q"});
+  EXPECT_EQ(verify.rc, 0) << verify.err;
+
+  // Both: the one after the verb is nearer to it and wins, either way round.
+  auto both = run_tmo({"--data-dir", d.sub("none"), "events", "cat", "-o",
+                       "jsonl", "--data-dir", d.sub("log")});
+  EXPECT_EQ(both.rc, 0) << both.err;
+  EXPECT_EQ(both.out, after.out);
+  auto other = run_tmo({"--data-dir", d.sub("log"), "events", "cat",
+                        "--data-dir", d.sub("none")});
+  EXPECT_EQ(other.rc, 1);
+  EXPECT_EQ(other.err, no_log_at(d.sub("none")));
+
+  // A daemon verb takes it too: it asks the daemon of that directory.
+  auto status = run_tmo({"--data-dir", d.sub("log"), "status"});
+  EXPECT_EQ(status.rc, 1);
+  EXPECT_NE(status.err.find("tmo is not running for " + d.sub("log")),
+            std::string::npos)
+      << status.err;
+}
+
+TEST(CliTest, TmoHomeIsTheDataDirUnlessOneIsGiven) {
+  test::temp_dir d;
+  ASSERT_EQ(
+      run_tmo({"demo", "--scripted", "-q", "--data-dir", d.sub("log")}).rc, 0);
+  {
+    scoped_env home("TMO_HOME", d.sub("log"));
+    auto cat = run_tmo({"events", "cat", "-o", "jsonl"});
+    EXPECT_EQ(cat.rc, 0) << cat.err;
+    EXPECT_NE(cat.out.find("team.created"), std::string::npos);
+  }
+  scoped_env home("TMO_HOME", d.sub("none"));
+  auto missing = run_tmo({"events", "cat"});
+  EXPECT_EQ(missing.rc, 1);
+  EXPECT_EQ(missing.err, no_log_at(d.sub("none")));
+  for (auto args :
+       {std::vector<std::string>{"--data-dir", d.sub("log"), "events", "cat"},
+        std::vector<std::string>{"events", "cat", "--data-dir",
+                                 d.sub("log")}}) {
+    auto r = run_tmo(args);
+    EXPECT_EQ(r.rc, 0) << r.err;
+  }
 }
 
 TEST(CliTest, BadUsageExitsTwoWithOneLine) {

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/text_width.hpp"
 #include "run_tmo.hpp"
 #include "store/event_log.hpp"
 #include "test_util.hpp"
@@ -92,7 +95,11 @@ std::string read_file(const std::string& path) {
 
 class EventsCliTest : public ::testing::Test {
  protected:
-  void SetUp() override { write_fixture(dir_.path()); }
+  void SetUp() override {
+    // Table rows are cut to $COLUMNS: the goldens are the whole rows.
+    ::unsetenv("COLUMNS");
+    write_fixture(dir_.path());
+  }
   test::run_result events(std::vector<std::string> args) {
     args.insert(args.begin(), "events");
     args.push_back("--data-dir");
@@ -272,7 +279,8 @@ std::string run_on_tty(const std::vector<std::string>& args,
   std::vector<std::string> env_store;
   for (char** e = environ; *e; ++e)
     if (std::string_view(*e).rfind("NO_COLOR=", 0) != 0 &&
-        std::string_view(*e).rfind("TERM=", 0) != 0)
+        std::string_view(*e).rfind("TERM=", 0) != 0 &&
+        std::string_view(*e).rfind("COLUMNS=", 0) != 0)
       env_store.emplace_back(*e);
   env_store.emplace_back("TERM=xterm");
   for (auto& e : extra_env) env_store.push_back(e);
@@ -321,6 +329,134 @@ TEST_F(EventsCliTest, TableOnATerminalIsColouredAndFitsItsWidth) {
   EXPECT_EQ(lines, 7);  // the header and six events
   EXPECT_NE(plain.find("…"), std::string::npos)
       << "long payloads are cut to fit";
+}
+
+// The lines of `out` (a tty's CRLF taken off) and their display columns.
+std::vector<std::pair<std::string, size_t>> lines_of(const std::string& out) {
+  std::vector<std::pair<std::string, size_t>> v;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    v.emplace_back(line, display_columns(line));
+  }
+  return v;
+}
+
+TEST_F(EventsCliTest, TableRowsAreCutToColumnsAndWideKeepsThemWhole) {
+  {  // a long payload of wide characters and accents
+    auto log = store::event_log::open(dir_.path());
+    ASSERT_TRUE(log);
+    std::string text;
+    for (int i = 0; i < 20; ++i) text += "日本語のテキスト é ";
+    std::vector<events::draft> v;
+    v.push_back(test::note("notes/ü", text));
+    ASSERT_TRUE((*log)->append(std::move(v)));
+  }
+  auto whole = events({"cat"});
+  ASSERT_EQ(whole.rc, 0) << whole.err;
+  EXPECT_EQ(whole.out.find("…"), std::string::npos) << "a pipe cuts nothing";
+  size_t widest = 0;
+  for (auto& [line, cols] : lines_of(whole.out))
+    widest = std::max(widest, cols);
+  ASSERT_GT(widest, 200u);
+
+  for (size_t width : {60, 100, 150}) {
+    ::setenv("COLUMNS", std::to_string(width).c_str(), 1);
+    auto cut = events({"cat"});
+    ASSERT_EQ(cut.rc, 0) << cut.err;
+    auto lines = lines_of(cut.out);
+    auto full = lines_of(whole.out);
+    ASSERT_EQ(lines.size(), full.size());
+    for (size_t i = 0; i < lines.size(); ++i) {
+      auto& [line, cols] = lines[i];
+      EXPECT_LE(cols, width) << line;
+      if (full[i].second <= width) {
+        EXPECT_EQ(line, full[i].first) << "a row that fits is whole";
+      } else {
+        ASSERT_TRUE(line.ends_with("…")) << line;
+        // What is left is the start of the whole row, cut between characters.
+        std::string kept = line.substr(0, line.size() - strlen("…"));
+        EXPECT_TRUE(full[i].first.starts_with(kept)) << line;
+        EXPECT_GE(cols, width - 1) << "at most one column lost to a wide one";
+      }
+    }
+    // --wide and --no-trunc print the rows whole; JSON is never cut.
+    EXPECT_EQ(events({"cat", "--wide"}).out, whole.out);
+    EXPECT_EQ(events({"cat", "--no-trunc"}).out, whole.out);
+    ::unsetenv("COLUMNS");
+    auto jsonl = events({"cat", "-o", "jsonl"}).out;
+    ::setenv("COLUMNS", std::to_string(width).c_str(), 1);
+    EXPECT_EQ(events({"cat", "-o", "jsonl"}).out, jsonl);
+    EXPECT_EQ(events({"cat", "-f", "%payload\\n"}).out.find("…"),
+              std::string::npos);
+    ::unsetenv("COLUMNS");
+  }
+  // tail prints the same rows as cat.
+  ::setenv("COLUMNS", "60", 1);
+  auto tail = lines_of(events({"tail", "-n", "2"}).out);
+  ::unsetenv("COLUMNS");
+  ASSERT_EQ(tail.size(), 3u);
+  for (auto& [line, cols] : tail) EXPECT_LE(cols, 60u) << line;
+  EXPECT_TRUE(tail.back().first.ends_with("…")) << tail.back().first;
+}
+
+TEST_F(EventsCliTest, OnATerminalItsWidthIsUsedUnlessColumnsIsSet) {
+  auto by_tty = lines_of(run_on_tty(
+      {"events", "cat", "--data-dir", dir_.path()}, 50, {"NO_COLOR=1"}));
+  ASSERT_EQ(by_tty.size(), 7u);
+  for (auto& [line, cols] : by_tty) {
+    EXPECT_EQ(cols, 50u) << line;
+    EXPECT_TRUE(line.ends_with("…")) << line;
+  }
+  auto by_env =
+      lines_of(run_on_tty({"events", "cat", "--data-dir", dir_.path()}, 100,
+                          {"NO_COLOR=1", "COLUMNS=40"}));
+  ASSERT_EQ(by_env.size(), 7u);
+  for (auto& [line, cols] : by_env) EXPECT_EQ(cols, 40u) << line;
+  auto wide = lines_of(
+      run_on_tty({"events", "cat", "--wide", "--data-dir", dir_.path()}, 50,
+                 {"NO_COLOR=1"}));
+  ASSERT_EQ(wide.size(), 7u);
+  EXPECT_GT(wide[1].second, 100u) << wide[1].first;
+  // Colour codes take no columns, and a cut one is reset.
+  auto coloured =
+      run_on_tty({"events", "cat", "--data-dir", dir_.path()}, 50, {});
+  for (auto& [line, cols] : lines_of(coloured)) {
+    EXPECT_EQ(cols, 50u) << line;
+    EXPECT_TRUE(line.ends_with("…\033[0m")) << line;
+  }
+}
+
+TEST(TableFit, CutsAtCharacterBoundariesCountingDisplayColumns) {
+  EXPECT_EQ(display_columns("abc"), 3u);
+  EXPECT_EQ(display_columns("é"), 1u);        // two bytes, one column
+  EXPECT_EQ(display_columns("e\u0301"), 1u);  // a combining accent
+  EXPECT_EQ(display_columns("日本"), 4u);     // wide
+  EXPECT_EQ(display_columns("\033[31mred\033[0m"), 3u);
+  EXPECT_EQ(display_columns("\xff\xfe"), 2u);  // not UTF-8: a column each
+
+  EXPECT_EQ(fit_columns("abcdef", 0), "abcdef");  // 0: no cutting
+  EXPECT_EQ(fit_columns("abcdef", 6), "abcdef");
+  EXPECT_EQ(fit_columns("abcdef", 5), "abcd…");
+  EXPECT_EQ(fit_columns("abcdef", 1), "…");
+  EXPECT_EQ(fit_columns("ééééé", 3), "éé…");
+  EXPECT_EQ(fit_columns("e\u0301e\u0301e\u0301", 2), "e\u0301…");
+  // A wide character that would cross the edge is left out whole.
+  EXPECT_EQ(fit_columns("a日本語", 4), "a日…");
+  EXPECT_EQ(fit_columns("ab日本語", 4), "ab…");
+  EXPECT_EQ(display_columns(fit_columns("ab日本語", 4)), 3u);
+  // Escapes are kept whole and a cut colour is reset.
+  EXPECT_EQ(fit_columns("\033[31mabcdef\033[0m", 4), "\033[31mabc…\033[0m");
+  EXPECT_EQ(fit_columns("\033[31mab\033[0m", 4), "\033[31mab\033[0m");
+  // A truncated sequence at the end is never split mid-character.
+  std::string s = "ab\xe6\x97";  // the first two bytes of 日
+  EXPECT_EQ(fit_columns(s, 3), "ab…");
+  for (size_t w = 1; w < 30; ++w) {
+    auto cut = fit_columns("日本語のテキスト é and some ASCII", w);
+    EXPECT_LE(display_columns(cut), w);
+    EXPECT_TRUE(cut.ends_with("…"));
+  }
 }
 
 TEST_F(EventsCliTest, TailFollowEndsWhenTheLogIsRemoved) {

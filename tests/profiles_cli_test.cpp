@@ -1,5 +1,5 @@
 // tmo profiles list|show|check, and a profile file teaching tmo a CLI it
-// does not know: tests/fake_cli.sh ("minicli") draws its own prompt, busy,
+// does not know: tests/tools/fake_cli.sh ("minicli") draws its own prompt, busy,
 // approval and rate-limit screens, DATA_DIR/profiles/minicli.yaml describes
 // them, and `tmo classify --profile minicli` reads them.
 #include <cstdlib>
@@ -21,9 +21,9 @@ using test::run_tmo;
 using test::slurp;
 namespace fs = std::filesystem;
 
-const std::string fake_cli = std::string(TMO_SOURCE_DIR) + "/tests/fake_cli.sh";
+const std::string fake_cli = std::string(TMO_SOURCE_DIR) + "/tests/tools/fake_cli.sh";
 
-const std::string minicli_yaml = R"(# minicli: tests/fake_cli.sh
+const std::string minicli_yaml = R"(# minicli: tests/tools/fake_cli.sh
 description: "minicli, a scripted fake CLI"
 command: ["sh", ")" + fake_cli + R"("]
 env:

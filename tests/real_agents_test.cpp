@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -27,6 +28,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agent_cli_versions.hpp"
 #include "tmux_daemon.hpp"
 
 extern char** environ;
@@ -60,6 +62,27 @@ bool port_open(int port) {
   return ok;
 }
 
+// The versions come from tests/agent-cli-versions unless the environment
+// names another (make test-latest).
+TEST(AgentCliVersions, PinnedInOneFileUnlessTheEnvironmentSaysOtherwise) {
+  const char* names[] = {"CLAUDE_CODE_VERSION", "CODEX_VERSION",
+                         "GEMINI_CLI_VERSION"};
+  for (auto* n : names) ::unsetenv(n);
+  auto pinned = test::agent_cli_versions();
+  ASSERT_EQ(pinned.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(pinned[i].starts_with(std::string(names[i]) + "="))
+        << pinned[i];
+    EXPECT_GT(pinned[i].size(), std::strlen(names[i]) + 1) << pinned[i];
+  }
+  ::setenv("CODEX_VERSION", "9.9.9", 1);
+  auto latest = test::agent_cli_versions();
+  ::unsetenv("CODEX_VERSION");
+  EXPECT_EQ(latest[0], pinned[0]);
+  EXPECT_EQ(latest[1], "CODEX_VERSION=9.9.9");
+  EXPECT_EQ(latest[2], pinned[2]);
+}
+
 class RealAgents : public test::tmux_daemon {
  protected:
   RealAgents() : tmux_daemon("tmo-real-") {}
@@ -86,8 +109,11 @@ class RealAgents : public test::tmux_daemon {
 
   // The CLI `name` is installed (by scripts/agent-clis.sh).
   bool installed(const std::string& wrapper) {
-    auto r = adapters::run_program({"env", "AGENTS_DIR=" + agents_dir_,
-                                    shared_ + "/agents/" + wrapper, "path"});
+    std::vector<std::string> argv = {"env", "AGENTS_DIR=" + agents_dir_};
+    for (auto& v : test::agent_cli_versions()) argv.push_back(v);
+    argv.push_back(shared_ + "/agents/" + wrapper);
+    argv.push_back("path");
+    auto r = adapters::run_program(argv);
     return r.exit_code == 0 && !r.out.empty();
   }
 
@@ -149,8 +175,10 @@ class RealAgents : public test::tmux_daemon {
   // reads nothing of the machine's) and the shared CLI cache.
   std::string command(const std::string& wrapper,
                       const std::string& extra = "") {
+    std::string versions;  // the pinned ones, or make test-latest's
+    for (auto& v : test::agent_cli_versions()) versions += v + " ";
     return "HOME=" + home_.sub("home") + " AGENTS_DIR=" + agents_dir_ + " " +
-           shared_ + "/agents/" + wrapper + " run --port " +
+           versions + shared_ + "/agents/" + wrapper + " run --port " +
            std::to_string(port_) + extra;
   }
   // What the agent's pane shows, for a failure message.

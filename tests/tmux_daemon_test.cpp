@@ -1,5 +1,5 @@
 // tmo with agents in tmux, through the CLI as a user runs it: a team of
-// fake agents (tests/fake_agent.cpp, drawing Claude Code's screens) on a
+// fake agents (tests/tools/fake_agent.cpp, drawing Claude Code's screens) on a
 // private tmux server; messages, an approval answered with `tmo agent
 // answer`, hook calls, a restart that takes the panes over.
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 // The tmux terminal against a real tmux (a private server per test): panes
 // per agent, state from the screen, confirmed delivery, pane death,
 // re-attaching after a restart, answering an approval. The agent is a
-// shell, or tests/fake_agent.cpp drawing Claude Code's screens.
+// shell, or tests/tools/fake_agent.cpp drawing Claude Code's screens.
 #include "adapters/tmux_terminal.hpp"
 
 #include <sys/stat.h>
