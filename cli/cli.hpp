@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/protocol.hpp"
 #include "events/status.hpp"
 
 namespace tmo::cli {
@@ -58,7 +59,8 @@ int64_t now_ns();
 // "12s ago", "5m ago", "3h ago"; "-" for no time.
 std::string ago(int64_t then_ns, int64_t now_ns);
 // The aligned table of agents (as the daemon's agent.list gives them).
-std::string agents_table(const nlohmann::json& agents, int64_t now_ns);
+std::string agents_table(const std::vector<daemon::agent_entry>& agents,
+                         int64_t now_ns);
 
 void register_events(CLI::App& app, context& ctx);
 void register_demo(CLI::App& app, context& ctx);

@@ -13,7 +13,7 @@
 #include "adapters/sim_agents.hpp"
 #include "adapters/tmux_terminal.hpp"
 
-namespace tmo::cli {
+namespace tmo::daemon {
 
 class routed_terminal final : public actors::terminal_port {
  public:
@@ -53,4 +53,4 @@ class routed_terminal final : public actors::terminal_port {
 // its absolute path, so two data directories never share a server.
 std::string default_tmux_socket(const std::string& data_dir);
 
-}  // namespace tmo::cli
+}  // namespace tmo::daemon
