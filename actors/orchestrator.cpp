@@ -258,6 +258,22 @@ void record_for_orchestrator(self_ptr self, log_port* log, clock_port* clock,
               });
 }
 
+// Appends what a decide_* function made of a report; the reply carries the
+// seq of its first event.
+caf::result<record_reply> record(self_ptr self, log_port* log,
+                                 result<std::vector<events::draft>> drafts) {
+  if (!drafts) return record_reply{drafts.error(), 0};
+  auto rp = self->make_response_promise<record_reply>();
+  append_then(self, log, std::move(*drafts), {},
+              [rp](uint64_t first, uint64_t, const std::string& error) mutable {
+                if (error.empty())
+                  rp.deliver(record_reply{status::ok(), first});
+                else
+                  rp.deliver(record_reply{status::io_error(error), 0});
+              });
+  return rp;
+}
+
 }  // namespace
 
 orchestrator_actor::behavior_type orchestrator(
@@ -386,6 +402,18 @@ orchestrator_actor::behavior_type orchestrator(
         if (it != self->state.pms.end())
           self->send(it->second, observe_atom_v, a->member, std::move(state),
                      std::move(detail));
+      },
+      [=](hook_atom, hook_report r) {
+        return record(self, log, decide_hook(r, clock->now_ns()));
+      },
+      [=](answered_atom, answer_report r) {
+        return record(self, log, decide_answer(r, clock->now_ns()));
+      },
+      [=](snapshot_atom, pane_snapshot s) {
+        // Nobody waits for a snapshot: one that is refused is dropped.
+        if (auto drafts = decide_snapshot(s, clock->now_ns()))
+          append_then(self, log, std::move(*drafts), {},
+                      [](uint64_t, uint64_t, const std::string&) {});
       },
       [=](remove_team_atom, std::string name) -> caf::result<team_reply> {
         auto& st = self->state;

@@ -8,7 +8,78 @@
 
 #include <caf/all.hpp>
 
+#include "actors/records.hpp"
+#include "events/status.hpp"
+
+namespace tmo {
+
+// A status from its code and message (the inverse of code(), message()).
+inline status make_status(enum status::code c, std::string m) {
+  switch (c) {
+    case status::code::ok:
+      return status::ok();
+    case status::code::not_found:
+      return status::not_found(std::move(m));
+    case status::code::corruption:
+      return status::corruption(std::move(m));
+    case status::code::conflict:
+      return status::conflict(std::move(m));
+    case status::code::invalid_argument:
+      return status::invalid_argument(std::move(m));
+    case status::code::io_error:
+      return status::io_error(std::move(m));
+    case status::code::busy:
+      return status::busy(std::move(m));
+    case status::code::closed:
+      return status::closed(std::move(m));
+  }
+  return status::io_error(std::move(m));
+}
+
+// A status in an actor's message: its code and message.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, status& x) {
+  auto code = static_cast<uint8_t>(x.code());
+  auto message = x.message();
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    x = make_status(static_cast<enum status::code>(code), message);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("status"), code, message, load);
+}
+
+}  // namespace tmo
+
 namespace tmo::actors {
+
+// What recording a report did: the seq of its event, or why not.
+struct record_reply {
+  tmo::status status;
+  uint64_t seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_reply& x) {
+  return f(caf::meta::type_name("record_reply"), x.status, x.seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hook_report& x) {
+  return f(caf::meta::type_name("hook_report"), x.agent, x.source, x.event,
+           x.tool, x.command, x.session_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, answer_report& x) {
+  return f(caf::meta::type_name("answer_report"), x.agent, x.answer, x.keys,
+           x.tool, x.command, x.by);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pane_snapshot& x) {
+  return f(caf::meta::type_name("pane_snapshot"), x.agent, x.hash, x.text,
+           x.cols, x.rows);
+}
 
 // `tmo team create`: see team.hpp.
 struct create_team;
@@ -242,4 +313,11 @@ CAF_ADD_ATOM(tmo, tmo::actors, git_head_atom, "githead")
 CAF_ADD_ATOM(tmo, tmo::actors, git_done_atom, "gitdone")
 CAF_ADD_ATOM(tmo, tmo::actors, sim_step_atom, "simstep")
 CAF_ADD_ATOM(tmo, tmo::actors, pane_opened_atom, "paneopen")
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::record_reply))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::hook_report))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::answer_report))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::pane_snapshot))
+CAF_ADD_ATOM(tmo, tmo::actors, hook_atom, "hook")
+CAF_ADD_ATOM(tmo, tmo::actors, answered_atom, "answered")
+CAF_ADD_ATOM(tmo, tmo::actors, snapshot_atom, "snapshot")
 CAF_END_TYPE_ID_BLOCK(tmo)

@@ -7,7 +7,6 @@
 #include <future>
 
 #include "adapters/hooks.hpp"
-#include "daemon/clock.hpp"
 #include "daemon/protocol.hpp"
 #include "daemon/terminals.hpp"
 #include "events/event.hpp"
@@ -35,14 +34,6 @@ result<Reply> ask(server_context& c, const Handle& to, Ts... xs) {
 template <class Reply>
 status status_of(const Reply& r) {
   return r.error.empty() ? status::ok() : status::invalid_argument(r.error);
-}
-
-result<uint64_t> append_one(store::event_log& log, events::draft d) {
-  std::vector<events::draft> v;
-  v.push_back(std::move(d));
-  auto r = log.append(std::move(v));
-  if (!r) return r.error();
-  return r->first_seq;
 }
 
 team_entry team_of(const actors::team_summary& t) {
@@ -233,32 +224,26 @@ result<agent_answer_reply> on_agent_answer(server_context& c,
     return status::io_error("tmux did not answer in 10 s");
   auto a = f.get();
   if (!a) return a.error();
-  events::draft d("agent/" + req.agent, req.by, wall_clock_ns());
-  auto e = d.payload().initAgentAnswered();
-  e.setAnswer(events::text(req.answer));
-  auto keys = e.initKeys(static_cast<unsigned>(a->keys.size()));
-  for (unsigned i = 0; i < a->keys.size(); ++i)
-    keys.set(i, events::text(a->keys[i]));
-  e.setTool(events::text(a->tool));
-  e.setCommand(events::text(a->command));
-  e.setBy(events::text(req.by));
-  auto r = append_one(*c.log, std::move(d));
+  // Recorded by the orchestrator, as every other event.
+  auto r = ask<actors::record_reply>(
+      c, c.orchestrator, actors::answered_atom_v,
+      actors::answer_report{req.agent, req.answer, a->keys, a->tool, a->command,
+                            req.by});
   if (!r) return r.error();
-  return agent_answer_reply{a->keys, a->tool, a->command, *r};
+  if (!r->status) return r->status;
+  return agent_answer_reply{a->keys, a->tool, a->command, r->seq};
 }
 
 result<hook_reply> on_hook(server_context& c, const hook_request& req) {
   auto call = adapters::read_claude_hook(req.payload);
   if (!call) return call.error();
-  events::draft d("agent/" + req.agent, "hook", wall_clock_ns());
-  auto e = d.payload().initHookReceived();
-  e.setSource(events::text(req.source));
-  e.setEvent(events::text(call->event));
-  e.setTool(events::text(call->tool));
-  e.setCommand(events::text(call->command));
-  e.setSessionId(events::text(call->session_id));
-  auto r = append_one(*c.log, std::move(d));
+  // Recorded by the orchestrator first, then what it says.
+  auto r = ask<actors::record_reply>(
+      c, c.orchestrator, actors::hook_atom_v,
+      actors::hook_report{req.agent, req.source, call->event, call->tool,
+                          call->command, call->session_id});
   if (!r) return r.error();
+  if (!r->status) return r->status;
   // Authoritative: Stop is idle; PermissionRequest is an approval with its
   // exact command. Until [approvals] the person decides: the decision is
   // empty.
@@ -278,7 +263,7 @@ result<hook_reply> on_hook(server_context& c, const hook_request& req) {
       caf::anon_send(c.orchestrator, actors::observe_atom_v, req.agent, state,
                      detail);
   }
-  return hook_reply{"", *r};
+  return hook_reply{"", r->seq};
 }
 
 result<status_reply> on_status(server_context& c, const status_request&) {

@@ -83,20 +83,11 @@ wiring::wiring(caf::actor_system& sys, store::event_log& log,
                    const std::string& detail) {
     caf::anon_send(s->router(), actors::observe_atom_v, agent, state, detail);
   };
-  store::event_log* store = &log;
-  cb.snapshot = [store](const std::string& agent, const std::string& hash,
-                        const std::string& text, int cols, int rows) {
-    events::draft d("agent/" + agent, "terminal", wall_clock_ns());
-    auto e = d.payload().initPaneSnapshot();
-    e.setScreenHash(events::text(hash));
-    e.setText(events::text(text));
-    e.setCols(static_cast<uint16_t>(cols));
-    e.setRows(static_cast<uint16_t>(rows));
-    auto sealed = d.seal();
-    if (!sealed) return;
-    std::vector<events::sealed> v;
-    v.push_back(std::move(*sealed));
-    store->append_async(std::move(v), {}, [](result<store::append_result>) {});
+  // A changed screen is recorded by the orchestrator.
+  cb.snapshot = [s](const std::string& agent, const std::string& hash,
+                    const std::string& text, int cols, int rows) {
+    caf::anon_send(s->router(), actors::snapshot_atom_v,
+                   actors::pane_snapshot{agent, hash, text, cols, rows});
   };
   // A rate limit with a reset time: a check-in then tells the agent to go
   // on.
