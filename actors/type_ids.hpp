@@ -85,9 +85,9 @@ typename Inspector::result_type inspect(Inspector& f, pane_snapshot& x) {
 struct create_team;
 
 // What creating a team did: its members, and the seqs of its events; or
-// why not (error non-empty, nothing written).
+// why not (status not ok, nothing written).
 struct team_reply {
-  std::string error;
+  tmo::status status;
   std::vector<std::string> members;
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;
@@ -125,11 +125,11 @@ typename Inspector::result_type inspect(Inspector& f, send_message& x) {
            x.escalation, x.kind);
 }
 
-// How a message went: delivered (error empty) or not, and why. A queued
-// message (the agent is in a dialog, or a check-in waits for idle) has an
-// error saying so and `queued` set: it is delivered later.
+// How a message went: delivered (status ok) or not, and why. A queued
+// message (the agent is in a dialog, or a check-in waits for idle) has a
+// status (busy) saying so and `queued` set: it is delivered later.
 struct send_reply {
-  std::string error;
+  tmo::status status;
   std::string message_id;
   uint32_t attempts = 0;
   bool queued = false;
@@ -137,7 +137,7 @@ struct send_reply {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, send_reply& x) {
-  return f(caf::meta::type_name("send_reply"), x.error, x.message_id,
+  return f(caf::meta::type_name("send_reply"), x.status, x.message_id,
            x.attempts, x.queued);
 }
 
@@ -220,13 +220,13 @@ typename Inspector::result_type inspect(Inspector& f, add_checkin& x) {
 }
 
 struct checkin_reply {
-  std::string error;
+  tmo::status status;
   std::string id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkin_reply& x) {
-  return f(caf::meta::type_name("checkin_reply"), x.error, x.id);
+  return f(caf::meta::type_name("checkin_reply"), x.status, x.id);
 }
 
 struct checkin_info {
@@ -245,7 +245,7 @@ typename Inspector::result_type inspect(Inspector& f, checkin_info& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, team_reply& x) {
-  return f(caf::meta::type_name("team_reply"), x.error, x.members, x.first_seq,
+  return f(caf::meta::type_name("team_reply"), x.status, x.members, x.first_seq,
            x.last_seq, x.note);
 }
 

@@ -30,12 +30,6 @@ result<Reply> ask(server_context& c, const Handle& to, Ts... xs) {
   return out;
 }
 
-// An actor's reply with an error string, as a status.
-template <class Reply>
-status status_of(const Reply& r) {
-  return r.error.empty() ? status::ok() : status::invalid_argument(r.error);
-}
-
 team_entry team_of(const actors::team_summary& t) {
   team_entry e{t.name, t.project_dir, t.profile, {}};
   for (size_t i = 0; i < t.members.size(); ++i)
@@ -102,7 +96,7 @@ result<team_create_reply> on_team_create(server_context& c,
   auto r = ask<actors::team_reply>(c, c.orchestrator,
                                    actors::create_team_atom_v, cmd);
   if (!r) return r.error();
-  if (auto s = status_of(*r); !s) return s;
+  if (!r->status) return r->status;
   return team_create_reply{r->members, r->first_seq, r->last_seq};
 }
 
@@ -111,7 +105,7 @@ result<team_remove_reply> on_team_remove(server_context& c,
   auto r = ask<actors::team_reply>(c, c.orchestrator,
                                    actors::remove_team_atom_v, req.name);
   if (!r) return r.error();
-  if (auto s = status_of(*r); !s) return s;
+  if (!r->status) return r->status;
   return team_remove_reply{r->members};
 }
 
@@ -149,7 +143,7 @@ result<agent_spawn_reply> on_agent_spawn(server_context& c,
   auto r =
       ask<actors::team_reply>(c, c.orchestrator, actors::spawn_atom_v, cmd);
   if (!r) return r.error();
-  if (auto s = status_of(*r); !s) return s;
+  if (!r->status) return r->status;
   return agent_spawn_reply{r->members, r->first_seq, r->note};
 }
 
@@ -158,7 +152,7 @@ result<agent_kill_reply> on_agent_kill(server_context& c,
   auto r = ask<actors::team_reply>(c, c.orchestrator, actors::kill_atom_v,
                                    req.agent);
   if (!r) return r.error();
-  if (auto s = status_of(*r); !s) return s;
+  if (!r->status) return r->status;
   return agent_kill_reply{r->first_seq};
 }
 
@@ -177,7 +171,7 @@ result<send_reply> on_send(server_context& c, const send_request& req) {
       c, c.orchestrator, actors::send_atom_v,
       actors::send_message{req.from, req.to, req.text, req.escalation, ""});
   if (!r) return r.error();
-  if (auto s = status_of(*r); !s) return s;
+  if (!r->status) return r->status;
   return send_reply{r->message_id, r->attempts};
 }
 
@@ -187,7 +181,7 @@ result<schedule_add_reply> on_schedule_add(server_context& c,
   auto r =
       ask<actors::checkin_reply>(c, c.scheduler, actors::schedule_atom_v, a);
   if (!r) return r.error();
-  if (auto s = status_of(*r); !s) return s;
+  if (!r->status) return r->status;
   return schedule_add_reply{r->id};
 }
 
@@ -196,7 +190,7 @@ result<schedule_cancel_reply> on_schedule_cancel(
   auto r =
       ask<actors::checkin_reply>(c, c.scheduler, actors::cancel_atom_v, req.id);
   if (!r) return r.error();
-  if (auto s = status_of(*r); !s) return s;
+  if (!r->status) return r->status;
   return schedule_cancel_reply{r->id};
 }
 
