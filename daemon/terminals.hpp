@@ -2,6 +2,10 @@
 // tmux panes (every other profile) behind one terminal_port, routed by the
 // profile each agent was opened with. The tmux side starts on first use,
 // so a fleet of simulated agents never needs tmux.
+//
+// Ownership: it refers to the simulated fleet (which must outlive it) and
+// owns the tmux terminal. Thread-safety: every method from any thread; a
+// mutex guards the routes and the tmux terminal.
 #pragma once
 
 #include <map>
