@@ -258,9 +258,10 @@ void settle(self_ptr self, log_port* log, clock_port* clock,
                 r.message_id = m.id;
                 r.attempts = m.attempts;
                 if (!error.empty())
-                  r.error = error;
+                  r.status = append_status(error);
                 else if (!ok)
-                  r.error = "not delivered to " + who.str() + ": " + reason;
+                  r.status = status::io_error("not delivered to " + who.str() +
+                                              ": " + reason);
                 answer(self, m.id, std::move(r));
                 if (error.empty() && !ok)
                   self->send(pm, escalate_atom_v, who.str(), level,
@@ -285,7 +286,7 @@ void attempt(self_ptr self, log_port* log, clock_port* clock,
     r.message_id = id;
     r.queued = true;
     r.attempts = m->attempts;
-    r.error = queued_reason(self->state.agent, *m);
+    r.status = status::busy(queued_reason(self->state.agent, *m));
     answer(self, id, std::move(r));
     return;
   }
@@ -384,7 +385,8 @@ agent_actor::behavior_type agent(
         auto& a = self->state.agent;
         if (!a.exists) {
           send_reply r;
-          r.error = "no agent " + a.self.str() + ": see tmo agent list";
+          r.status = status::not_found("no agent " + a.self.str() +
+                                       ": see tmo agent list");
           r.message_id = req.id;
           return r;
         }
@@ -427,7 +429,7 @@ agent_actor::behavior_type agent(
             [=](uint64_t seq, uint64_t, const std::string& error) mutable {
               if (!error.empty()) {
                 send_reply r;
-                r.error = error;
+                r.status = append_status(error);
                 r.message_id = id;
                 rp.deliver(std::move(r));
                 return;
@@ -442,7 +444,7 @@ agent_actor::behavior_type agent(
                 send_reply r;
                 r.message_id = id;
                 r.queued = true;
-                r.error = queued_reason(self->state.agent, *q);
+                r.status = status::busy(queued_reason(self->state.agent, *q));
                 answer(self, id, std::move(r));
               }
             });

@@ -60,6 +60,11 @@ void append_then(Self self, log_port* log, std::vector<events::draft> drafts,
               });
 }
 
+// An append's error (as append_done gets it) as a status: ok when empty.
+inline status append_status(const std::string& error) {
+  return error.empty() ? status::ok() : status::io_error(error);
+}
+
 // The `appended` handler's body.
 template <class State>
 void finish_append(State& state, uint64_t id, uint64_t first, uint64_t last,

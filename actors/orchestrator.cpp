@@ -10,9 +10,9 @@ namespace tmo::actors {
 
 namespace {
 
-team_reply refused(std::string why) {
+team_reply refused(status why) {
   team_reply r;
-  r.error = std::move(why);
+  r.status = std::move(why);
   return r;
 }
 
@@ -130,9 +130,9 @@ bool has_member(const std::map<std::string, team_state>& teams,
                      [&](const member& m) { return m.name == a.member; });
 }
 
-send_reply send_failed(std::string why, std::string id = "") {
+send_reply send_failed(status why, std::string id = "") {
   send_reply r;
-  r.error = std::move(why);
+  r.status = std::move(why);
   r.message_id = std::move(id);
   return r;
 }
@@ -251,11 +251,27 @@ void record_for_orchestrator(self_ptr self, log_port* log, clock_port* clock,
   append_then(self, log, std::move(v), {},
               [rp, id](uint64_t, uint64_t, const std::string& error) mutable {
                 send_reply r;
-                r.error = error;
+                r.status = append_status(error);
                 r.message_id = id;
                 r.attempts = 1;
                 rp.deliver(std::move(r));
               });
+}
+
+// Appends what a decide_* function made of a report; the reply carries the
+// seq of its first event.
+caf::result<record_reply> record(self_ptr self, log_port* log,
+                                 result<std::vector<events::draft>> drafts) {
+  if (!drafts) return record_reply{drafts.error(), 0};
+  auto rp = self->make_response_promise<record_reply>();
+  append_then(self, log, std::move(*drafts), {},
+              [rp](uint64_t first, uint64_t, const std::string& error) mutable {
+                if (error.empty())
+                  rp.deliver(record_reply{status::ok(), first});
+                else
+                  rp.deliver(record_reply{status::io_error(error), 0});
+              });
+  return rp;
 }
 
 }  // namespace
@@ -281,11 +297,13 @@ orchestrator_actor::behavior_type orchestrator(
       [=](create_team_atom, create_team cmd) -> caf::result<team_reply> {
         auto& st = self->state;
         if (!st.rebuilt)
-          return refused("the log could not be read: " + st.rebuilt.message());
+          return refused(make_status(
+              st.rebuilt.code(),
+              "the log could not be read: " + st.rebuilt.message()));
         auto it = st.teams.find(cmd.name);
         team_state current = it == st.teams.end() ? team_state{} : it->second;
         auto drafts = decide(current, cmd, "orchestrator", clock->now_ns());
-        if (!drafts) return refused(drafts.error().message());
+        if (!drafts) return refused(drafts.error());
         auto roles = name_members(*roster(cmd), cmd.profile);
         auto rp = self->make_response_promise<team_reply>();
         auto team = cmd.name;
@@ -296,7 +314,7 @@ orchestrator_actor::behavior_type orchestrator(
                     [=](uint64_t first, uint64_t last,
                         const std::string& error) mutable {
                       if (!error.empty()) {
-                        rp.deliver(refused(error));
+                        rp.deliver(refused(append_status(error)));
                         return;
                       }
                       start_team(self, team, log, clock, terminal);
@@ -331,14 +349,16 @@ orchestrator_actor::behavior_type orchestrator(
       [=](send_atom, send_message msg) -> caf::result<send_reply> {
         auto& st = self->state;
         auto from = parse_address(msg.from);
-        if (!from) return send_failed(from.error().message());
+        if (!from) return send_failed(from.error());
         auto to = parse_address(msg.to);
-        if (!to) return send_failed(to.error().message());
+        if (!to) return send_failed(to.error());
         for (auto* a : {&*from, &*to})
           if (!has_member(st.teams, *a))
-            return send_failed("no agent " + a->str() + ": see tmo agent list");
+            return send_failed(status::not_found("no agent " + a->str() +
+                                                 ": see tmo agent list"));
         if (msg.text.empty())
-          return send_failed("an empty message: say something");
+          return send_failed(
+              status::invalid_argument("an empty message: say something"));
         auto id = next_id(self);
         if (auto route = check_route(*from, *to, msg.escalation); !route) {
           events::draft d(from->is_orchestrator()
@@ -351,13 +371,13 @@ orchestrator_actor::behavior_type orchestrator(
           r.setTo(text(to->str()));
           r.setReason(text(route.message()));
           auto rp = self->make_response_promise<send_reply>();
-          auto why = route.message();
-          append_then(
-              self, log, one(std::move(d)), {},
-              [rp, why, id](uint64_t, uint64_t,
-                            const std::string& error) mutable {
-                rp.deliver(send_failed(error.empty() ? why : error, id));
-              });
+          auto why = route;
+          append_then(self, log, one(std::move(d)), {},
+                      [rp, why, id](uint64_t, uint64_t,
+                                    const std::string& error) mutable {
+                        rp.deliver(send_failed(
+                            error.empty() ? why : append_status(error), id));
+                      });
           return rp;
         }
         // What the sender says of itself, and a back-and-forth that has
@@ -387,13 +407,25 @@ orchestrator_actor::behavior_type orchestrator(
           self->send(it->second, observe_atom_v, a->member, std::move(state),
                      std::move(detail));
       },
+      [=](hook_atom, hook_report r) {
+        return record(self, log, decide_hook(r, clock->now_ns()));
+      },
+      [=](answered_atom, answer_report r) {
+        return record(self, log, decide_answer(r, clock->now_ns()));
+      },
+      [=](snapshot_atom, pane_snapshot s) {
+        // Nobody waits for a snapshot: one that is refused is dropped.
+        if (auto drafts = decide_snapshot(s, clock->now_ns()))
+          append_then(self, log, std::move(*drafts), {},
+                      [](uint64_t, uint64_t, const std::string&) {});
+      },
       [=](remove_team_atom, std::string name) -> caf::result<team_reply> {
         auto& st = self->state;
         auto it = st.teams.find(name);
         team_state current = it == st.teams.end() ? team_state{} : it->second;
         current.name = name;
         auto drafts = decide_remove(current, "orchestrator", clock->now_ns());
-        if (!drafts) return refused(drafts.error().message());
+        if (!drafts) return refused(drafts.error());
         std::vector<std::string> members;
         for (auto& m : current.members) members.push_back(m.name);
         auto rp = self->make_response_promise<team_reply>();
@@ -402,7 +434,7 @@ orchestrator_actor::behavior_type orchestrator(
                     [=](uint64_t first, uint64_t last,
                         const std::string& error) mutable {
                       team_reply r;
-                      r.error = error;
+                      r.status = append_status(error);
                       if (error.empty()) {
                         r.members = members;
                         r.first_seq = first;
@@ -426,66 +458,68 @@ orchestrator_actor::behavior_type orchestrator(
         team_state current = it == st.teams.end() ? team_state{} : it->second;
         auto drafts =
             decide_spawn(current, cmd, "orchestrator", clock->now_ns());
-        if (!drafts) return refused(drafts.error().message());
+        if (!drafts) return refused(drafts.error());
         auto rp = self->make_response_promise<team_reply>();
         auto name = cmd.name.empty() ? next_name(current, cmd.role) : cmd.name;
         auto profile = cmd.profile.empty() ? current.profile : cmd.profile;
-        append_then(
-            self, log, std::move(*drafts), {},
-            [=](uint64_t first, uint64_t last,
-                const std::string& error) mutable {
-              if (!error.empty()) {
-                rp.deliver(refused(error));
-                return;
-              }
-              auto& st = self->state;
-              st.staged.erase(cmd.team + "/" + name);
-              auto pm = st.pms.find(cmd.team);
-              if (pm == st.pms.end()) {
-                rp.deliver(refused("team " + cmd.team + " has no PM actor"));
-                return;
-              }
-              self->send(pm->second, spawn_atom_v, name, cmd.role, profile,
-                         st.teams[cmd.team].project_dir, cmd.command,
-                         clock->now_ns());
-              team_reply done;
-              done.members = {name};
-              done.first_seq = first;
-              done.last_seq = last;
-              auto text_of = cmd.briefing.empty()
-                                 ? briefing(cmd.team, {name, cmd.role, profile},
-                                            st.teams[cmd.team].project_dir)
-                                 : cmd.briefing;
-              deliver_request req{next_id(self), "orchestrator", text_of,
-                                  "briefing"};
-              self->request(pm->second, caf::infinite, deliver_atom_v, name,
-                            req)
-                  .then([=](send_reply r) mutable {
-                    if (!r.error.empty()) done.note = r.error;
-                    rp.deliver(done);
-                  });
-            });
+        append_then(self, log, std::move(*drafts), {},
+                    [=](uint64_t first, uint64_t last,
+                        const std::string& error) mutable {
+                      if (!error.empty()) {
+                        rp.deliver(refused(append_status(error)));
+                        return;
+                      }
+                      auto& st = self->state;
+                      st.staged.erase(cmd.team + "/" + name);
+                      auto pm = st.pms.find(cmd.team);
+                      if (pm == st.pms.end()) {
+                        rp.deliver(refused(status::not_found(
+                            "team " + cmd.team + " has no PM actor")));
+                        return;
+                      }
+                      self->send(pm->second, spawn_atom_v, name, cmd.role,
+                                 profile, st.teams[cmd.team].project_dir,
+                                 cmd.command, clock->now_ns());
+                      team_reply done;
+                      done.members = {name};
+                      done.first_seq = first;
+                      done.last_seq = last;
+                      auto text_of =
+                          cmd.briefing.empty()
+                              ? briefing(cmd.team, {name, cmd.role, profile},
+                                         st.teams[cmd.team].project_dir)
+                              : cmd.briefing;
+                      deliver_request req{next_id(self), "orchestrator",
+                                          text_of, "briefing"};
+                      self->request(pm->second, caf::infinite, deliver_atom_v,
+                                    name, req)
+                          .then([=](send_reply r) mutable {
+                            if (!r.status) done.note = r.status.message();
+                            rp.deliver(done);
+                          });
+                    });
         return rp;
       },
       [=](kill_atom, std::string agent_name) -> caf::result<team_reply> {
         auto a = parse_address(agent_name);
         if (!a || a->is_orchestrator())
-          return refused("agent \"" + agent_name +
-                         "\": use TEAM/AGENT, like alpha/dev-1");
+          return refused(
+              status::invalid_argument("agent \"" + agent_name +
+                                       "\": use TEAM/AGENT, like alpha/dev-1"));
         auto& st = self->state;
         auto it = st.teams.find(a->team);
         team_state current = it == st.teams.end() ? team_state{} : it->second;
         current.name = a->team;
         auto drafts =
             decide_kill(current, a->member, "orchestrator", clock->now_ns());
-        if (!drafts) return refused(drafts.error().message());
+        if (!drafts) return refused(drafts.error());
         auto rp = self->make_response_promise<team_reply>();
         auto who = *a;
         append_then(self, log, std::move(*drafts), {},
                     [=](uint64_t first, uint64_t last,
                         const std::string& error) mutable {
                       team_reply r;
-                      r.error = error;
+                      r.status = append_status(error);
                       if (error.empty()) {
                         r.members = {who.member};
                         r.first_seq = first;

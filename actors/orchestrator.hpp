@@ -21,6 +21,7 @@
 
 #include "actors/append.hpp"
 #include "actors/project_manager.hpp"
+#include "actors/records.hpp"
 #include "actors/team.hpp"
 
 namespace tmo::actors {
@@ -34,6 +35,11 @@ using orchestrator_actor = caf::typed_actor<
     caf::replies_to<list_agents_atom>::with<std::vector<agent_info>>,
     caf::replies_to<send_atom, send_message>::with<send_reply>,
     caf::reacts_to<observe_atom, std::string, std::string, std::string>,
+    // What a terminal or a hook reports (records.hpp): recorded on the
+    // agent's stream; the reply carries the seq.
+    caf::replies_to<hook_atom, hook_report>::with<record_reply>,
+    caf::replies_to<answered_atom, answer_report>::with<record_reply>,
+    caf::reacts_to<snapshot_atom, pane_snapshot>,
     caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>>;
 
 // Exchanges between two parties on one topic, as the router counts them.

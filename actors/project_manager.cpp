@@ -25,7 +25,8 @@ pm_actor::behavior_type project_manager(
   }
   auto missing = [=](const std::string& member) {
     send_reply r;
-    r.error = "no agent " + team + "/" + member + ": see tmo agent list";
+    r.status = status::not_found("no agent " + team + "/" + member +
+                                 ": see tmo agent list");
     return r;
   };
   return {

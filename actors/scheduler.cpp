@@ -11,10 +11,14 @@ namespace {
 using events::text;
 std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
-checkin_reply failed(std::string why) {
+checkin_reply failed(status why) {
   checkin_reply r;
-  r.error = std::move(why);
+  r.status = std::move(why);
   return r;
+}
+
+checkin_reply refused(std::string why) {
+  return failed(status::invalid_argument(std::move(why)));
 }
 
 using self_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
@@ -100,13 +104,14 @@ scheduler_actor::behavior_type scheduler(
   for (auto& [id, c] : self->state.checkins) arm(self, clock, c);
   return {
       [=](schedule_atom, add_checkin cmd) -> caf::result<checkin_reply> {
-        if (!self->state.rebuilt) return failed("the log could not be read");
-        if (auto a = parse_address(cmd.target); !a)
-          return failed(a.error().message());
-        if (cmd.note.empty()) return failed("a check-in needs a note");
-        if (cmd.every_ns < 0) return failed("--every must be positive");
+        if (!self->state.rebuilt)
+          return failed(make_status(self->state.rebuilt.code(),
+                                    "the log could not be read"));
+        if (auto a = parse_address(cmd.target); !a) return failed(a.error());
+        if (cmd.note.empty()) return refused("a check-in needs a note");
+        if (cmd.every_ns < 0) return refused("--every must be positive");
         if (cmd.every_ns > 0 && cmd.every_ns < 1'000'000'000)
-          return failed("--every must be at least 1s");
+          return refused("--every must be at least 1s");
         auto id = "c-" + std::to_string(self->state.count + 1);
         events::draft d("schedule/" + id, cmd.by.empty() ? "cli" : cmd.by,
                         clock->now_ns());
@@ -120,7 +125,7 @@ scheduler_actor::behavior_type scheduler(
         append_then(self, log, std::move(d), {{"schedule/" + id, 0}},
                     [=](uint64_t, uint64_t, const std::string& error) mutable {
                       if (!error.empty()) {
-                        rp.deliver(failed(error));
+                        rp.deliver(failed(append_status(error)));
                         return;
                       }
                       arm(self, clock, self->state.checkins[id]);
@@ -133,8 +138,8 @@ scheduler_actor::behavior_type scheduler(
       [=](cancel_atom, std::string id) -> caf::result<checkin_reply> {
         auto it = self->state.checkins.find(id);
         if (it == self->state.checkins.end() || it->second.done)
-          return failed("no pending check-in " + id +
-                        ": see tmo schedule list");
+          return failed(status::not_found("no pending check-in " + id +
+                                          ": see tmo schedule list"));
         events::draft d("schedule/" + id, "cli", clock->now_ns());
         auto e = d.payload().initCheckinCancelled();
         e.setCheckinId(text(id));
@@ -143,7 +148,7 @@ scheduler_actor::behavior_type scheduler(
         append_then(self, log, std::move(d), {},
                     [=](uint64_t, uint64_t, const std::string& error) mutable {
                       checkin_reply r;
-                      r.error = error;
+                      r.status = append_status(error);
                       r.id = id;
                       rp.deliver(r);
                     });

@@ -8,15 +8,86 @@
 
 #include <caf/all.hpp>
 
+#include "actors/records.hpp"
+#include "events/status.hpp"
+
+namespace tmo {
+
+// A status from its code and message (the inverse of code(), message()).
+inline status make_status(enum status::code c, std::string m) {
+  switch (c) {
+    case status::code::ok:
+      return status::ok();
+    case status::code::not_found:
+      return status::not_found(std::move(m));
+    case status::code::corruption:
+      return status::corruption(std::move(m));
+    case status::code::conflict:
+      return status::conflict(std::move(m));
+    case status::code::invalid_argument:
+      return status::invalid_argument(std::move(m));
+    case status::code::io_error:
+      return status::io_error(std::move(m));
+    case status::code::busy:
+      return status::busy(std::move(m));
+    case status::code::closed:
+      return status::closed(std::move(m));
+  }
+  return status::io_error(std::move(m));
+}
+
+// A status in an actor's message: its code and message.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, status& x) {
+  auto code = static_cast<uint8_t>(x.code());
+  auto message = x.message();
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    x = make_status(static_cast<enum status::code>(code), message);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("status"), code, message, load);
+}
+
+}  // namespace tmo
+
 namespace tmo::actors {
+
+// What recording a report did: the seq of its event, or why not.
+struct record_reply {
+  tmo::status status;
+  uint64_t seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_reply& x) {
+  return f(caf::meta::type_name("record_reply"), x.status, x.seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hook_report& x) {
+  return f(caf::meta::type_name("hook_report"), x.agent, x.source, x.event,
+           x.tool, x.command, x.session_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, answer_report& x) {
+  return f(caf::meta::type_name("answer_report"), x.agent, x.answer, x.keys,
+           x.tool, x.command, x.by);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pane_snapshot& x) {
+  return f(caf::meta::type_name("pane_snapshot"), x.agent, x.hash, x.text,
+           x.cols, x.rows);
+}
 
 // `tmo team create`: see team.hpp.
 struct create_team;
 
 // What creating a team did: its members, and the seqs of its events; or
-// why not (error non-empty, nothing written).
+// why not (status not ok, nothing written).
 struct team_reply {
-  std::string error;
+  tmo::status status;
   std::vector<std::string> members;
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;
@@ -54,11 +125,11 @@ typename Inspector::result_type inspect(Inspector& f, send_message& x) {
            x.escalation, x.kind);
 }
 
-// How a message went: delivered (error empty) or not, and why. A queued
-// message (the agent is in a dialog, or a check-in waits for idle) has an
-// error saying so and `queued` set: it is delivered later.
+// How a message went: delivered (status ok) or not, and why. A queued
+// message (the agent is in a dialog, or a check-in waits for idle) has a
+// status (busy) saying so and `queued` set: it is delivered later.
 struct send_reply {
-  std::string error;
+  tmo::status status;
   std::string message_id;
   uint32_t attempts = 0;
   bool queued = false;
@@ -66,7 +137,7 @@ struct send_reply {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, send_reply& x) {
-  return f(caf::meta::type_name("send_reply"), x.error, x.message_id,
+  return f(caf::meta::type_name("send_reply"), x.status, x.message_id,
            x.attempts, x.queued);
 }
 
@@ -149,13 +220,13 @@ typename Inspector::result_type inspect(Inspector& f, add_checkin& x) {
 }
 
 struct checkin_reply {
-  std::string error;
+  tmo::status status;
   std::string id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkin_reply& x) {
-  return f(caf::meta::type_name("checkin_reply"), x.error, x.id);
+  return f(caf::meta::type_name("checkin_reply"), x.status, x.id);
 }
 
 struct checkin_info {
@@ -174,7 +245,7 @@ typename Inspector::result_type inspect(Inspector& f, checkin_info& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, team_reply& x) {
-  return f(caf::meta::type_name("team_reply"), x.error, x.members, x.first_seq,
+  return f(caf::meta::type_name("team_reply"), x.status, x.members, x.first_seq,
            x.last_seq, x.note);
 }
 
@@ -242,4 +313,11 @@ CAF_ADD_ATOM(tmo, tmo::actors, git_head_atom, "githead")
 CAF_ADD_ATOM(tmo, tmo::actors, git_done_atom, "gitdone")
 CAF_ADD_ATOM(tmo, tmo::actors, sim_step_atom, "simstep")
 CAF_ADD_ATOM(tmo, tmo::actors, pane_opened_atom, "paneopen")
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::record_reply))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::hook_report))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::answer_report))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::pane_snapshot))
+CAF_ADD_ATOM(tmo, tmo::actors, hook_atom, "hook")
+CAF_ADD_ATOM(tmo, tmo::actors, answered_atom, "answered")
+CAF_ADD_ATOM(tmo, tmo::actors, snapshot_atom, "snapshot")
 CAF_END_TYPE_ID_BLOCK(tmo)

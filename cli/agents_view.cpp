@@ -14,22 +14,19 @@ std::string ago(int64_t then_ns, int64_t now_ns) {
   return std::to_string(s / 86400) + "d ago";
 }
 
-std::string agents_table(const nlohmann::json& agents, int64_t now) {
+std::string agents_table(const std::vector<daemon::agent_entry>& agents,
+                         int64_t now) {
   std::vector<std::vector<std::string>> rows = {
       {"AGENT", "ROLE", "STATE", "SINCE", "ACTIVE", "QUEUED", "NOTE"}};
   for (auto& a : agents) {
     std::string queued;
-    for (auto& q : a["queued"])
-      queued += (queued.empty() ? "" : ",") + q.get<std::string>();
-    std::string note = a.value("waiting_on", a.value("why", ""));
-    if (a.contains("blocked"))
-      note = "blocked: " + a.value("blocked", "") +
-             (note.empty() ? "" : "; " + note);
-    rows.push_back({a.value("name", ""), a.value("role", ""),
-                    a.value("state", ""),
-                    ago(a.value("since_ns", int64_t{0}), now),
-                    ago(a.value("last_activity_ns", int64_t{0}), now),
-                    queued.empty() ? "-" : queued, note});
+    for (auto& q : a.queued) queued += (queued.empty() ? "" : ",") + q;
+    std::string note = a.waiting_on.empty() ? a.why : a.waiting_on;
+    if (!a.blocked.empty())
+      note = "blocked: " + a.blocked + (note.empty() ? "" : "; " + note);
+    rows.push_back({a.name, a.role, a.state, ago(a.since_ns, now),
+                    ago(a.last_activity_ns, now), queued.empty() ? "-" : queued,
+                    note});
   }
   std::vector<size_t> w(rows[0].size(), 0);
   for (auto& r : rows)

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/profile_files.hpp"
+#include "daemon/protocol.hpp"
 #include "events/status.hpp"
 
 namespace tmo::cli {
@@ -58,7 +60,8 @@ int64_t now_ns();
 // "12s ago", "5m ago", "3h ago"; "-" for no time.
 std::string ago(int64_t then_ns, int64_t now_ns);
 // The aligned table of agents (as the daemon's agent.list gives them).
-std::string agents_table(const nlohmann::json& agents, int64_t now_ns);
+std::string agents_table(const std::vector<daemon::agent_entry>& agents,
+                         int64_t now_ns);
 
 void register_events(CLI::App& app, context& ctx);
 void register_demo(CLI::App& app, context& ctx);
@@ -72,14 +75,8 @@ void register_classify(CLI::App& app, context& ctx);
 void register_hook(CLI::App& app, context& ctx);
 void register_profiles(CLI::App& app, context& ctx);
 
-// Where user profile files are read from, lowest precedence first:
-// $XDG_CONFIG_HOME/tmo/profiles (default ~/.config/tmo/profiles), then
-// DATA_DIR/profiles.
-std::vector<std::string> profile_dirs(const std::string& data_dir);
-// Lays the user's profile files over the built-in profiles
-// (adapters::load_profiles over profile_dirs()) and prints each problem on
-// stderr as "tmo: warning: ..."; returns them. Verbs that read screens and
-// the daemon call it at their start.
-std::vector<status> load_user_profiles(const std::string& data_dir);
+// The user's profile files (daemon/profile_files.hpp).
+using daemon::load_user_profiles;
+using daemon::profile_dirs;
 
 }  // namespace tmo::cli

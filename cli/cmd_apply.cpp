@@ -23,12 +23,12 @@ int run_apply(const context& ctx, const apply_options& o) {
     return read_text_file(path, "briefing");
   });
   if (!want) return fail(o.file + ": " + want.error().message());
-  auto teams = call_daemon(ctx.data_dir, {{"verb", "team.list"}});
+  auto teams = daemon::call(ctx.data_dir, daemon::team_list_request{});
   if (!teams) return fail(teams.error());
-  auto checkins = call_daemon(ctx.data_dir, {{"verb", "schedule.list"}});
+  auto checkins = daemon::call(ctx.data_dir, daemon::schedule_list_request{});
   if (!checkins) return fail(checkins.error());
-  auto plan = plan_fleet(*want, (*teams)["teams"], (*checkins)["checkins"],
-                         o.prune, now_ns());
+  auto plan =
+      plan_fleet(*want, teams->teams, checkins->checkins, o.prune, now_ns());
   if (!plan) return fail(o.file + ": " + plan.error().message());
   size_t changes = 0;
   for (auto& step : *plan) {
@@ -40,9 +40,13 @@ int run_apply(const context& ctx, const apply_options& o) {
     if (!r)
       return fail("stopped at \"" + step.line + "\": " + r.error().message() +
                   " (what came before it is applied)");
-    if (step.request.value("verb", "") == "agent.spawn")
-      write_out("  spawned " + step.request.value("team", "") + "/" +
-                (*r)["members"][0].get<std::string>() + "\n");
+    using spawn = daemon::agent_spawn_request;
+    if (daemon::verb_of(step.request) == spawn::verb) {
+      auto req = daemon::parse_request<spawn>(step.request);
+      auto spawned = daemon::parse_reply<spawn>(*r);
+      if (req && spawned && !spawned->members.empty())
+        write_out("  spawned " + req->team + "/" + spawned->members[0] + "\n");
+    }
   }
   if (changes == 0)
     write_out("no changes: the running tmo matches " + o.file + "\n");

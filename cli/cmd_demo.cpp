@@ -285,46 +285,43 @@ int run_live(const context& ctx, const live_options& o) {
   d.sim_speed = o.speed;
   if (int rc = start_background(dir, d); rc != exit_ok) return rc;
   // From here on the daemon runs: stop it whatever happens.
-  auto call = [&](const nlohmann::json& req) -> result<nlohmann::json> {
-    return call_daemon(dir, req);
-  };
+  auto call = [&](const auto& req) { return daemon::call(dir, req); };
   auto give_up = [&](const status& s) {
     int rc = fail(s);
     stop_daemon(dir);
     return rc;
   };
 
-  auto team = call({{"verb", "team.create"},
-                    {"name", "shop"},
-                    {"project", project},
-                    {"size", "medium"}});
+  daemon::team_create_request create;
+  create.name = "shop";
+  create.project = project;
+  create.size = "medium";
+  auto team = call(create);
   if (!team) return give_up(team.error());
   write_out("team shop created in " + project + ": " +
-            (*team)["members"].dump() + ", each briefed\n");
+            nlohmann::json(team->members).dump() + ", each briefed\n");
   auto task = [&](const std::string& id, const std::string& title,
                   const std::string& objective) -> status {
-    auto r = call({{"verb", "send"},
-                   {"to", "shop/pm"},
-                   {"text", "TASK " + id + ": " + title + "\nObjective: " +
-                                objective + "\nPriority: HIGH"}});
+    daemon::send_request send;
+    send.to = "shop/pm";
+    send.text = "TASK " + id + ": " + title + "\nObjective: " + objective +
+                "\nPriority: HIGH";
+    auto r = call(send);
     if (!r) return r.error();
-    write_out("orchestrator -> shop/pm: TASK " + id + " (" +
-              (*r)["message_id"].get<std::string>() + ", delivered)\n");
+    write_out("orchestrator -> shop/pm: TASK " + id + " (" + r->message_id +
+              ", delivered)\n");
     return status::ok();
   };
   if (auto s = task("T-1", "Add a health endpoint",
                     "GET /health answers 200 with the version");
       !s)
     return give_up(s);
-  auto checkin = call({{"verb", "schedule.add"},
-                       {"target", "shop/dev-1"},
-                       {"due_ns", now_ns() + o.seconds * 1'000'000'000LL / 2},
-                       {"every_ns", 0},
-                       {"note", "post a STATUS on the health endpoint"},
-                       {"by", "cli"}});
+  auto checkin = call(daemon::schedule_add_request{
+      "shop/dev-1", now_ns() + o.seconds * 1'000'000'000LL / 2, 0,
+      "post a STATUS on the health endpoint", "cli"});
   if (!checkin) return give_up(checkin.error());
-  write_out("check-in " + (*checkin)["id"].get<std::string>() +
-            " for shop/dev-1 in " + std::to_string(o.seconds / 2) + "s\n\n");
+  write_out("check-in " + checkin->id + " for shop/dev-1 in " +
+            std::to_string(o.seconds / 2) + "s\n\n");
 
   auto start = std::chrono::steady_clock::now();
   // More work as the run goes on: a task at a third and two thirds.
@@ -337,17 +334,17 @@ int run_live(const context& ctx, const live_options& o) {
     auto t = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::steady_clock::now() - start)
                  .count();
-    auto agents = call({{"verb", "status"}});
+    auto agents = call(daemon::status_request{});
     if (!agents) return give_up(agents.error());
     std::map<std::string, int> states;
     int blocked = 0, queued = 0;
-    for (auto& a : (*agents)["agents"]) {
-      ++states[a.value("state", "")];
-      if (a.contains("blocked")) ++blocked;
-      queued += static_cast<int>(a["queued"].size());
+    for (auto& a : agents->agents) {
+      ++states[a.state];
+      if (!a.blocked.empty()) ++blocked;
+      queued += static_cast<int>(a.queued.size());
     }
     std::string line = "  " + std::to_string(t) + "s  events " +
-                       std::to_string((*agents).value("head_seq", 0));
+                       std::to_string(agents->head_seq);
     for (auto& [state, n] : states)
       line += "  " + state + " " + std::to_string(n);
     line += "  blocked " + std::to_string(blocked) + "  queued " +

@@ -11,8 +11,8 @@
 
 #include <chrono>
 
-#include "adapters/control_socket.hpp"
 #include "cli/cli.hpp"
+#include "daemon/client.hpp"
 
 namespace tmo::cli {
 
@@ -33,15 +33,11 @@ int run_hook(const context& ctx, const hook_options& o) {
     payload.append(buf, static_cast<size_t>(n));
   }
   if (payload.size() > max_payload) return exit_ok;  // not a hook's payload
-  auto r =
-      adapters::control_request(adapters::control_socket_path(ctx.data_dir),
-                                {{"verb", "hook"},
-                                 {"source", o.source},
-                                 {"agent", o.agent},
-                                 {"payload", payload}},
-                                std::chrono::seconds(2));
-  if (!r || !r->value("ok", false)) return exit_ok;
-  auto decision = r->value("decision", std::string{});
+  auto r = daemon::call(ctx.data_dir,
+                        daemon::hook_request{o.source, o.agent, payload},
+                        std::chrono::seconds(2));
+  if (!r) return exit_ok;
+  auto& decision = r->decision;
   if (decision == "allow" || decision == "deny") {
     nlohmann::json out = {{"hookSpecificOutput",
                            {{"hookEventName", "PermissionRequest"},

@@ -39,14 +39,10 @@ int run_add(const context& ctx, const add_options& o) {
     if (!d) return usage(d.error());
     every = *d;
   }
-  auto r = call_daemon(ctx.data_dir, {{"verb", "schedule.add"},
-                                      {"target", o.target},
-                                      {"due_ns", due},
-                                      {"every_ns", every},
-                                      {"note", o.note},
-                                      {"by", o.by}});
+  auto r = daemon::call(ctx.data_dir, daemon::schedule_add_request{
+                                          o.target, due, every, o.note, o.by});
   if (!r) return fail(r.error());
-  write_out("scheduled " + r->value("id", "") + " for " + o.target + " at " +
+  write_out("scheduled " + r->id + " for " + o.target + " at " +
             events::format_time(due) + "\n");
   return exit_ok;
 }
@@ -55,24 +51,22 @@ int run_list(const context& ctx, const std::string& output) {
   if (output != "table" && output != "json")
     return usage(
         status::invalid_argument("-o " + output + ": use table or json"));
-  auto r = call_daemon(ctx.data_dir, {{"verb", "schedule.list"}});
+  auto r = daemon::call(ctx.data_dir, daemon::schedule_list_request{});
   if (!r) return fail(r.error());
   if (output == "json") {
-    write_out((*r)["checkins"].dump(2) + "\n");
+    write_out(daemon::to_json_object(r->checkins).dump(2) + "\n");
     return exit_ok;
   }
   std::string out =
       "ID      TARGET            DUE                             EVERY     "
       "NOTE\n";
-  for (auto& c : (*r)["checkins"]) {
-    int64_t every = c.value("every_ns", int64_t{0});
+  for (auto& c : r->checkins) {
+    int64_t every = c.every_ns;
     std::string e =
         every == 0 ? "-" : std::to_string(every / 60'000'000'000LL) + "m";
     char line[1024];
-    std::snprintf(line, sizeof line, "%-7s %-17s %-31s %-9s %s\n",
-                  c.value("id", "").c_str(), c.value("target", "").c_str(),
-                  c.value("due", "").c_str(), e.c_str(),
-                  c.value("note", "").c_str());
+    std::snprintf(line, sizeof line, "%-7s %-17s %-31s %-9s %s\n", c.id.c_str(),
+                  c.target.c_str(), c.due.c_str(), e.c_str(), c.note.c_str());
     out += line;
   }
   write_out(out);
@@ -80,7 +74,7 @@ int run_list(const context& ctx, const std::string& output) {
 }
 
 int run_cancel(const context& ctx, const std::string& id) {
-  auto r = call_daemon(ctx.data_dir, {{"verb", "schedule.cancel"}, {"id", id}});
+  auto r = daemon::call(ctx.data_dir, daemon::schedule_cancel_request{id});
   if (!r) return fail(r.error());
   write_out("cancelled " + id + "\n");
   return exit_ok;

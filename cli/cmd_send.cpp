@@ -14,14 +14,10 @@ struct send_options {
 };
 
 int run_send(const context& ctx, const send_options& o) {
-  auto r = call_daemon(ctx.data_dir, {{"verb", "send"},
-                                      {"from", o.from},
-                                      {"to", o.to},
-                                      {"text", o.text},
-                                      {"escalation", o.escalate}});
+  auto r = daemon::call(ctx.data_dir,
+                        daemon::send_request{o.from, o.to, o.text, o.escalate});
   if (!r) return fail(r.error());
-  if (!o.quiet)
-    write_out("delivered " + r->value("message_id", "") + " to " + o.to + "\n");
+  if (!o.quiet) write_out("delivered " + r->message_id + " to " + o.to + "\n");
   return exit_ok;
 }
 

@@ -35,12 +35,14 @@ bool command_ok(const std::string& cmd) {
 }
 
 int run_create(const context& ctx, const create_options& o) {
-  nlohmann::json req = {{"verb", "team.create"}, {"name", o.name},
-                        {"project", o.project},  {"size", o.size},
-                        {"profile", o.profile},  {"command", o.command}};
+  daemon::team_create_request req;
+  req.name = o.name;
+  req.project = o.project;
+  req.size = o.size;
+  req.profile = o.profile;
+  req.command = o.command;
   if (!command_ok(o.command) || !profile_ok(ctx, o.profile)) return exit_usage;
-  req["roles"] = split_list(o.agents);
-  nlohmann::json briefings = nlohmann::json::object();
+  req.roles = split_list(o.agents);
   for (auto& b : o.briefings) {
     auto eq = b.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == b.size()) {
@@ -52,27 +54,26 @@ int run_create(const context& ctx, const create_options& o) {
     }
     auto text = read_text_file(b.substr(eq + 1), "--briefing");
     if (!text) return fail(text.error());
-    briefings[b.substr(0, eq)] = *text;
+    req.briefings[b.substr(0, eq)] = *text;
   }
-  req["briefings"] = briefings;
-  auto r = call_daemon(ctx.data_dir, req);
+  auto r = daemon::call(ctx.data_dir, req);
   if (!r) return fail(r.error());
   std::string out = "team " + o.name + " created: ";
   bool first = true;
-  for (auto& m : (*r)["members"]) {
-    out += (first ? "" : ", ") + m.get<std::string>();
+  for (auto& m : r->members) {
+    out += (first ? "" : ", ") + m;
     first = false;
   }
-  write_out(out + " (events " + std::to_string(r->value("first_seq", 0)) + "-" +
-            std::to_string(r->value("last_seq", 0)) + ")\n");
+  write_out(out + " (events " + std::to_string(r->first_seq) + "-" +
+            std::to_string(r->last_seq) + ")\n");
   return exit_ok;
 }
 
 int run_remove(const context& ctx, const std::string& name) {
-  auto r = call_daemon(ctx.data_dir, {{"verb", "team.remove"}, {"name", name}});
+  auto r = daemon::call(ctx.data_dir, daemon::team_remove_request{name});
   if (!r) return fail(r.error());
-  write_out("team " + name + " removed (" +
-            std::to_string((*r)["members"].size()) + " agents stopped)\n");
+  write_out("team " + name + " removed (" + std::to_string(r->members.size()) +
+            " agents stopped)\n");
   return exit_ok;
 }
 
@@ -82,17 +83,17 @@ int run_agents(const context& ctx, const std::string& output) {
     std::fprintf(stderr, "tmo: -o %s: use table or json\n", output.c_str());
     return exit_usage;
   }
-  auto r = call_daemon(ctx.data_dir, {{"verb", "agent.list"}});
+  auto r = daemon::call(ctx.data_dir, daemon::agent_list_request{});
   if (!r) return fail(r.error());
   if (output == "json") {
-    write_out((*r)["agents"].dump(2) + "\n");
+    write_out(daemon::to_json_object(r->agents).dump(2) + "\n");
     return exit_ok;
   }
-  if ((*r)["agents"].empty()) {
+  if (r->agents.empty()) {
     write_out("no agents yet: create a team with tmo team create\n");
     return exit_ok;
   }
-  write_out(agents_table((*r)["agents"], now_ns()));
+  write_out(agents_table(r->agents, now_ns()));
   return exit_ok;
 }
 
@@ -108,28 +109,24 @@ int run_spawn(const context& ctx, const spawn_options& o) {
     if (!b) return fail(b.error());
     briefing = *b;
   }
-  auto r = call_daemon(ctx.data_dir, {{"verb", "agent.spawn"},
-                                      {"team", o.team},
-                                      {"role", o.role},
-                                      {"name", o.name},
-                                      {"profile", o.profile},
-                                      {"command", o.command},
-                                      {"briefing", briefing}});
+  auto r = daemon::call(ctx.data_dir, daemon::agent_spawn_request{
+                                          o.team, o.role, o.name, o.profile,
+                                          o.command, briefing});
   if (!r) return fail(r.error());
-  auto note = r->value("note", std::string{});
-  write_out("agent " + o.team + "/" + (*r)["members"][0].get<std::string>() +
+  if (r->members.empty()) return fail("the daemon named no agent");
+  auto& note = r->note;
+  write_out("agent " + o.team + "/" + r->members[0] +
             (note.empty() ? " spawned and briefed" : " spawned") + " (event " +
-            std::to_string(r->value("first_seq", 0)) + ")" +
+            std::to_string(r->first_seq) + ")" +
             (note.empty() ? "" : "; its briefing: " + note) + "\n");
   return exit_ok;
 }
 
 int run_kill(const context& ctx, const std::string& agent) {
-  auto r =
-      call_daemon(ctx.data_dir, {{"verb", "agent.kill"}, {"agent", agent}});
+  auto r = daemon::call(ctx.data_dir, daemon::agent_kill_request{agent});
   if (!r) return fail(r.error());
   write_out("agent " + agent + " killed (event " +
-            std::to_string(r->value("first_seq", 0)) + ")\n");
+            std::to_string(r->first_seq) + ")\n");
   return exit_ok;
 }
 
@@ -138,18 +135,17 @@ int run_list(const context& ctx, const std::string& output) {
     std::fprintf(stderr, "tmo: -o %s: use table or json\n", output.c_str());
     return exit_usage;
   }
-  auto r = call_daemon(ctx.data_dir, {{"verb", "team.list"}});
+  auto r = daemon::call(ctx.data_dir, daemon::team_list_request{});
   if (!r) return fail(r.error());
   if (output == "json") {
-    write_out((*r)["teams"].dump(2) + "\n");
+    write_out(daemon::to_json_object(r->teams).dump(2) + "\n");
     return exit_ok;
   }
   std::string out = "TEAM            MEMBERS  PROJECT\n";
-  for (auto& t : (*r)["teams"]) {
+  for (auto& t : r->teams) {
     char line[512];
-    std::snprintf(line, sizeof line, "%-15s %7zu  %s\n",
-                  t.value("name", "").c_str(), t["members"].size(),
-                  t.value("project_dir", "").c_str());
+    std::snprintf(line, sizeof line, "%-15s %7zu  %s\n", t.name.c_str(),
+                  t.members.size(), t.project_dir.c_str());
     out += line;
   }
   write_out(out);
@@ -273,16 +269,15 @@ void register_team(CLI::App& app, context& ctx) {
   add_data_dir(answer, ctx);
   answer->callback([&ctx, ans] {
     ctx.run = [&ctx, ans] {
-      auto r = call_daemon(ctx.data_dir, {{"verb", "agent.answer"},
-                                          {"agent", ans->first},
-                                          {"answer", ans->second}});
+      daemon::agent_answer_request req;
+      req.agent = ans->first;
+      req.answer = ans->second;
+      auto r = daemon::call(ctx.data_dir, req);
       if (!r) return fail(r.error());
       std::string keys;
-      for (auto& k : (*r)["keys"])
-        keys += (keys.empty() ? "" : " ") + k.get<std::string>();
+      for (auto& k : r->keys) keys += (keys.empty() ? "" : " ") + k;
       write_out("answered " + ans->second + " (" + keys + ") to " + ans->first +
-                ": " + r->value("tool", "") + " " + r->value("command", "") +
-                "\n");
+                ": " + r->tool + " " + r->command + "\n");
       return exit_ok;
     };
   });

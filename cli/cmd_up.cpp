@@ -8,14 +8,17 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <thread>
 
-#include "adapters/control_socket.hpp"
 #include "cli/cli.hpp"
 #include "cli/daemon.hpp"
 
 namespace tmo::cli {
+
+int run_foreground(const std::string& dir, const daemon_options& opts) {
+  auto s = daemon::run_daemon(dir, opts);
+  return s ? exit_ok : fail(s);
+}
 
 // Forks the daemon into the background; returns once it answers.
 int start_background(const std::string& dir, const daemon_options& opts) {
@@ -38,7 +41,7 @@ int start_background(const std::string& dir, const daemon_options& opts) {
     }
     ::close_range(3, ~0U,
                   0);  // nothing of the caller's: its pipes must see EOF
-    std::_Exit(run_daemon(dir, opts));
+    std::_Exit(run_foreground(dir, opts));
   }
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < until) {
@@ -54,10 +57,9 @@ int start_background(const std::string& dir, const daemon_options& opts) {
           last.empty() ? "tmo: the daemon did not start" : last.c_str());
       return exit_failed;
     }
-    auto r = adapters::control_request(adapters::control_socket_path(dir),
-                                       {{"verb", "ping"}},
-                                       std::chrono::milliseconds(500));
-    if (r && r->value("pid", 0) == pid) {
+    auto r = daemon::call(dir, daemon::ping_request{},
+                          std::chrono::milliseconds(500));
+    if (r && r->pid == pid) {
       write_out("tmo: running for " + dir + " (pid " + std::to_string(pid) +
                 ", log " + log_path + ")\n");
       return exit_ok;
@@ -70,10 +72,10 @@ int start_background(const std::string& dir, const daemon_options& opts) {
 int stop_daemon(const std::string& dir) {
   context ctx;
   ctx.data_dir = dir;
-  auto ping = call_daemon(ctx.data_dir, {{"verb", "ping"}});
+  auto ping = daemon::call(ctx.data_dir, daemon::ping_request{});
   if (!ping) return fail(ping.error());
-  auto pid = static_cast<pid_t>(ping->value("pid", 0));
-  auto r = call_daemon(ctx.data_dir, {{"verb", "down"}});
+  auto pid = static_cast<pid_t>(ping->pid);
+  auto r = daemon::call(ctx.data_dir, daemon::down_request{});
   if (!r) return fail(r.error());
   // Done when the process is gone: its last events are appended and the
   // log is closed by then.
@@ -105,69 +107,74 @@ int print_status(const std::string& dir, const std::string& output) {
     std::fprintf(stderr, "tmo: -o %s: use table or json\n", output.c_str());
     return exit_usage;
   }
-  auto r = call_daemon(ctx.data_dir, {{"verb", "status"}});
+  auto r = daemon::call(ctx.data_dir, daemon::status_request{});
   if (!r) return fail(r.error());
   if (output == "json") {
-    (*r).erase("ok");
-    write_out(r->dump(2) + "\n");
+    write_out(daemon::to_json_object(*r).dump(2) + "\n");
     return exit_ok;
   }
   std::string out = "tmo: running for " + ctx.data_dir + " (pid " +
-                    std::to_string(r->value("pid", 0)) + "), log head seq " +
-                    std::to_string(r->value("head_seq", 0)) + "\n";
+                    std::to_string(r->pid) + "), log head seq " +
+                    std::to_string(r->head_seq) + "\n";
   bool in_tmux = false;
-  for (auto& t : (*r)["teams"])
-    if (t.value("profile", "sim") != "sim") in_tmux = true;
-  for (auto& a : (*r)["agents"])
-    if (a.value("profile", "sim") != "sim") in_tmux = true;
+  for (auto& t : r->teams)
+    if (t.profile != "sim") in_tmux = true;
+  for (auto& a : r->agents)
+    if (a.profile != "sim") in_tmux = true;
   if (in_tmux)
-    out += "agents in tmux: tmux -L " + r->value("tmux_socket", "") +
-           " attach -t TEAM\n";
-  if (r->contains("next_checkin")) {
-    auto& c = (*r)["next_checkin"];
-    out += "next check-in: " + c.value("id", "") + " for " +
-           c.value("target", "") + " at " + c.value("due", "") + " (" +
-           std::to_string(r->value("pending_checkins", 0)) + " pending)\n";
+    out += "agents in tmux: tmux -L " + r->tmux_socket + " attach -t TEAM\n";
+  if (r->next_checkin) {
+    auto& c = *r->next_checkin;
+    out += "next check-in: " + c.id + " for " + c.target + " at " + c.due +
+           " (" + std::to_string(r->pending_checkins) + " pending)\n";
   }
-  auto& teams = (*r)["teams"];
+  auto& teams = r->teams;
   if (teams.empty()) out += "no teams yet: create one with tmo team create\n";
   auto now = now_ns();
   std::string approvals, undelivered;
   int n_approvals = 0, n_undelivered = 0;
   for (auto& t : teams) {
-    auto name = t.value("name", "");
-    out += "\nteam " + name + "  " + t.value("project_dir", "") + "  (" +
-           t.value("profile", "") + ")\n";
-    nlohmann::json mine = nlohmann::json::array();
-    for (auto& a : (*r)["agents"]) {
-      if (a.value("name", "").rfind(name + "/", 0) != 0) continue;
+    out +=
+        "\nteam " + t.name + "  " + t.project_dir + "  (" + t.profile + ")\n";
+    std::vector<daemon::agent_entry> mine;
+    for (auto& a : r->agents) {
+      if (a.name.rfind(t.name + "/", 0) != 0) continue;
       mine.push_back(a);
-      if (a.value("state", "") == "waiting_approval") {
+      if (a.state == "waiting_approval") {
         ++n_approvals;
-        approvals += "  " + a.value("name", "") + ": " +
-                     a.value("waiting_on", "") + "\n";
+        approvals += "  " + a.name + ": " + a.waiting_on + "\n";
       }
-      for (auto& q : a["queued"]) {
+      for (auto& q : a.queued) {
         ++n_undelivered;
-        undelivered +=
-            "  " + q.get<std::string>() + " to " + a.value("name", "") + "\n";
+        undelivered += "  " + q + " to " + a.name + "\n";
       }
     }
     out += agents_table(mine, now);
     // What the agent_stats projection has counted for the team.
-    std::map<std::string, uint64_t> sum;
+    bool counted = false;
+    daemon::counts_entry sum;
     for (auto& a : mine)
-      if (a.contains("counts"))
-        for (auto& [k, v] : a["counts"].items()) sum[k] += v.get<uint64_t>();
-    if (!sum.empty())
-      out += "messages: " + std::to_string(sum["delivered"]) + " delivered, " +
-             std::to_string(sum["failed"]) + " failed, " +
-             std::to_string(sum["refused"]) + " refused, " +
-             std::to_string(sum["acked"]) + " acked; approvals asked " +
-             std::to_string(sum["approvals"]) + "; escalations " +
-             std::to_string(sum["escalations"]) + "; commits " +
-             std::to_string(sum["commits"]) + ", reminders " +
-             std::to_string(sum["reminders"]) + "\n";
+      if (a.counts) {
+        counted = true;
+        auto& c = *a.counts;
+        sum.delivered += c.delivered;
+        sum.failed += c.failed;
+        sum.refused += c.refused;
+        sum.acked += c.acked;
+        sum.approvals += c.approvals;
+        sum.escalations += c.escalations;
+        sum.commits += c.commits;
+        sum.reminders += c.reminders;
+      }
+    if (counted)
+      out += "messages: " + std::to_string(sum.delivered) + " delivered, " +
+             std::to_string(sum.failed) + " failed, " +
+             std::to_string(sum.refused) + " refused, " +
+             std::to_string(sum.acked) + " acked; approvals asked " +
+             std::to_string(sum.approvals) + "; escalations " +
+             std::to_string(sum.escalations) + "; commits " +
+             std::to_string(sum.commits) + ", reminders " +
+             std::to_string(sum.reminders) + "\n";
   }
   if (!teams.empty()) {
     out += "\npending approvals: " + std::to_string(n_approvals) + "\n" +
@@ -230,7 +237,7 @@ void register_up(CLI::App& app, context& ctx) {
         }
       opts->stuck_after_ns = *d;
       opts->commit_after_ns = *c;
-      return *fg ? run_daemon(ctx.data_dir, *opts)
+      return *fg ? run_foreground(ctx.data_dir, *opts)
                  : start_background(ctx.data_dir, *opts);
     };
   });

@@ -159,10 +159,10 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-result<std::vector<fleet_step>> plan_fleet(const fleet& want,
-                                           const nlohmann::json& teams,
-                                           const nlohmann::json& checkins,
-                                           bool prune, int64_t now_ns) {
+result<std::vector<fleet_step>> plan_fleet(
+    const fleet& want, const std::vector<daemon::team_entry>& teams,
+    const std::vector<daemon::checkin_entry>& checkins, bool prune,
+    int64_t now_ns) {
   std::vector<fleet_step> plan;
   for (auto& t : want.teams) {
     actors::create_team cmd;
@@ -176,43 +176,49 @@ result<std::vector<fleet_step>> plan_fleet(const fleet& want,
     if (!roles)
       return status::invalid_argument("teams." + t.name + ": " +
                                       roles.error().message());
-    const nlohmann::json* have = nullptr;
+    const daemon::team_entry* have = nullptr;
     for (auto& h : teams)
-      if (h.value("name", "") == t.name) have = &h;
+      if (h.name == t.name) have = &h;
     if (have == nullptr) {
       std::vector<std::string> names;
       for (auto& m : actors::name_members(*roles, t.profile))
         names.push_back(m.name);
-      nlohmann::json req = {{"verb", "team.create"},    {"name", t.name},
-                            {"project", t.project_dir}, {"size", t.size},
-                            {"roles", t.roles},         {"profile", t.profile},
-                            {"briefings", t.briefings}};
-      plan.push_back({req, "+ team " + t.name + " (" + join(names) + ") in " +
-                               t.project_dir});
+      daemon::team_create_request req;
+      req.name = t.name;
+      req.project = t.project_dir;
+      req.size = t.size;
+      req.roles = t.roles;
+      req.profile = t.profile;
+      req.briefings = t.briefings;
+      plan.push_back(
+          {daemon::request_json(req),
+           "+ team " + t.name + " (" + join(names) + ") in " + t.project_dir});
     } else {
-      for (auto [key, label, mine] :
-           {std::tuple{"project_dir", "project", t.project_dir},
-            std::tuple{"profile", "profile", t.profile}})
-        if (have->value(key, "") != mine)
+      for (auto [label, mine, theirs] :
+           {std::tuple{"project", t.project_dir, have->project_dir},
+            std::tuple{"profile", t.profile, have->profile}})
+        if (theirs != mine)
           return status::conflict(
               "team " + t.name + ": the file says " + label + " " + mine +
-              ", the running team has " + have->value(key, "") +
-              "; tmo team remove " + t.name + " first to change it");
+              ", the running team has " + theirs + "; tmo team remove " +
+              t.name + " first to change it");
       // Role by role: spawn what is missing, and with --prune kill extras.
       std::map<std::string, int> wanted, counted;
       for (auto& r : *roles) ++wanted[r];
       std::map<std::string, std::vector<std::string>> by_role;
-      for (auto& m : (*have)["members"]) {
-        ++counted[m.value("role", "")];
-        by_role[m.value("role", "")].push_back(m.value("name", ""));
+      for (auto& m : have->members) {
+        ++counted[m.role];
+        by_role[m.role].push_back(m.name);
       }
       int same = 0;
       for (auto& [role, n] : wanted) {
         for (int i = counted[role]; i < n; ++i) {
-          nlohmann::json req = {
-              {"verb", "agent.spawn"}, {"team", t.name}, {"role", role}};
-          if (t.briefings.count(role)) req["briefing"] = t.briefings.at(role);
-          plan.push_back({req, "+ a " + role + " in team " + t.name});
+          daemon::agent_spawn_request req;
+          req.team = t.name;
+          req.role = role;
+          if (t.briefings.count(role)) req.briefing = t.briefings.at(role);
+          plan.push_back({daemon::request_json(req),
+                          "+ a " + role + " in team " + t.name});
         }
         same += std::min(n, counted[role]);
       }
@@ -222,8 +228,9 @@ result<std::vector<fleet_step>> plan_fleet(const fleet& want,
           auto& victim = names[names.size() - 1 - static_cast<size_t>(i)];
           auto who = t.name + "/" + victim;
           if (prune && role != "pm")
-            plan.push_back({{{"verb", "agent.kill"}, {"agent", who}},
-                            "- agent " + who + " (" + role + ")"});
+            plan.push_back(
+                {daemon::request_json(daemon::agent_kill_request{who}),
+                 "- agent " + who + " (" + role + ")"});
           else
             plan.push_back({nullptr, "~ agent " + who + " (" + role +
                                          ") is not in the file: kept (--prune "
@@ -235,23 +242,20 @@ result<std::vector<fleet_step>> plan_fleet(const fleet& want,
                                    " agents as declared"});
     }
     for (auto& c : t.checkins) {
-      bool exists = std::any_of(
-          checkins.begin(), checkins.end(), [&](const nlohmann::json& h) {
-            return h.value("target", "") == c.target &&
-                   h.value("every_ns", int64_t{0}) == c.every_ns &&
-                   h.value("note", "") == c.note;
-          });
+      bool exists = std::any_of(checkins.begin(), checkins.end(),
+                                [&](const daemon::checkin_entry& h) {
+                                  return h.target == c.target &&
+                                         h.every_ns == c.every_ns &&
+                                         h.note == c.note;
+                                });
       if (exists) continue;
-      nlohmann::json req = {{"verb", "schedule.add"},
-                            {"target", c.target},
-                            {"due_ns", now_ns + c.in_ns},
-                            {"every_ns", c.every_ns},
-                            {"note", c.note},
-                            {"by", "apply"}};
-      plan.push_back({req, "+ check-in " + c.target +
-                               (c.every_ns ? " every " + every_text(c.every_ns)
-                                           : " in " + every_text(c.in_ns)) +
-                               ": " + c.note});
+      daemon::schedule_add_request req{c.target, now_ns + c.in_ns, c.every_ns,
+                                       c.note, "apply"};
+      plan.push_back({daemon::request_json(req),
+                      "+ check-in " + c.target +
+                          (c.every_ns ? " every " + every_text(c.every_ns)
+                                      : " in " + every_text(c.in_ns)) +
+                          ": " + c.note});
     }
   }
   return plan;

@@ -25,6 +25,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/protocol.hpp"
+
 #include "events/status.hpp"
 
 namespace tmo::cli {
@@ -67,9 +69,9 @@ struct fleet_step {
 // schedule.list (`checkins`): create missing teams, spawn missing agents,
 // add missing check-ins; with `prune`, kill agents the file does not have.
 // A team whose project or profile differs is an error: nothing is planned.
-result<std::vector<fleet_step>> plan_fleet(const fleet& want,
-                                           const nlohmann::json& teams,
-                                           const nlohmann::json& checkins,
-                                           bool prune, int64_t now_ns);
+result<std::vector<fleet_step>> plan_fleet(
+    const fleet& want, const std::vector<daemon::team_entry>& teams,
+    const std::vector<daemon::checkin_entry>& checkins, bool prune,
+    int64_t now_ns);
 
 }  // namespace tmo::cli

@@ -167,7 +167,8 @@ class AgentActorTest : public test::actor_test {
       c.name = "alpha";
       c.project_dir = "/srv/shop";
       c.size = "small";
-      EXPECT_EQ(ask<team_reply>(orch_, create_team_atom_v, c)->error, "");
+      EXPECT_EQ(ask<team_reply>(orch_, create_team_atom_v, c)->status.message(),
+                "");
       terminal_.typed.clear();  // the briefings
     }
   }
@@ -251,7 +252,9 @@ TEST_F(AgentActorTest, AMessageWaitsOutADialogThenIsTypedOnce) {
   EXPECT_EQ(info("alpha/dev-1").waiting_on, "Bash: npm publish");
   auto r = send("alpha/pm", "alpha/dev-1", "also fix the README");
   EXPECT_TRUE(r.queued);
-  EXPECT_NE(r.error.find("waiting_approval"), std::string::npos) << r.error;
+  EXPECT_EQ(r.status.code(), status::code::busy);
+  EXPECT_NE(r.status.message().find("waiting_approval"), std::string::npos)
+      << r.status.message();
   EXPECT_TRUE(terminal_.typed.empty());
   EXPECT_EQ(info("alpha/dev-1").queued,
             (std::vector<std::string>{r.message_id}));
@@ -271,7 +274,7 @@ TEST_F(AgentActorTest, ACheckinWaitsForIdle) {
   EXPECT_TRUE(r.queued);
   EXPECT_TRUE(terminal_.typed.empty());
   // An ordinary message is not held up behind it.
-  EXPECT_EQ(send("alpha/pm", "alpha/dev-1", "hi").error, "");
+  EXPECT_EQ(send("alpha/pm", "alpha/dev-1", "hi").status.message(), "");
   EXPECT_EQ(terminal_.typed.size(), 1u);
   observe("idle");
   ASSERT_EQ(terminal_.typed.size(), 2u);
@@ -324,7 +327,7 @@ TEST_F(AgentActorTest, ABlockedStatusStartsTheClock) {
   EXPECT_EQ(send("alpha/dev-1", "alpha/pm",
                  "STATUS alpha/dev-1\nCompleted: schema\nBlocked: no DB "
                  "credentials\nETA: ?")
-                .error,
+                .status.message(),
             "");
   EXPECT_EQ(info("alpha/dev-1").blocked, "no DB credentials");
   advance(10min);

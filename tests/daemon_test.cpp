@@ -237,6 +237,93 @@ TEST_F(DaemonTest, OtherUsersAreRefused) {
   ASSERT_EQ(tmo({"down"}).rc, 0);
 }
 
+// One raw request line to the daemon's socket; its raw reply line.
+std::string raw_request(const std::string& sock, const std::string& line) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  std::string out = line + "\n";
+  size_t at = 0;
+  while (at < out.size()) {
+    auto n = ::send(fd, out.data() + at, out.size() - at, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the daemon may answer a long line before its end
+    at += static_cast<size_t>(n);
+  }
+  std::string reply;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) reply.append(buf, n);
+  ::close(fd);
+  return reply;
+}
+
+TEST_F(DaemonTest, HostileRequestsGetErrorRepliesAndTheDaemonStillAnswers) {
+  ASSERT_EQ(tmo({"up"}).rc, 0);
+  ASSERT_EQ(tmo({"team", "create", "alpha", "--project", "/srv/shop", "--size",
+                 "small"})
+                .rc,
+            0);
+  std::string sock = dir() + "/tmo.sock";
+  auto error_of = [&](const std::string& line) {
+    auto reply = raw_request(sock, line);
+    auto j = nlohmann::json::parse(reply, nullptr, false);
+    EXPECT_TRUE(j.is_object()) << line.substr(0, 80) << " -> " << reply;
+    if (!j.is_object()) return std::string{};
+    EXPECT_EQ(j.value("ok", true), false) << line.substr(0, 80);
+    return j.value("error", std::string{});
+  };
+  EXPECT_EQ(error_of("not json at all"),
+            "a request is one JSON object on one line");
+  EXPECT_EQ(error_of("[1,2,3]"), "a request is one JSON object on one line");
+  EXPECT_EQ(error_of("\"ping\""), "a request is one JSON object on one line");
+  EXPECT_EQ(error_of("{\"verb\":\"ping\""),
+            "a request is one JSON object on one line");
+  EXPECT_EQ(error_of(R"({"verb":["ping"]})"),
+            "unknown request \"\"; is this tmo older than the CLI?");
+  // A line over 1 MiB is cut off; a big field under it is just a field.
+  EXPECT_EQ(error_of(R"({"verb":"send","to":"alpha/pm","text":")" +
+                     std::string(2 << 20, 'x') + "\"}"),
+            "request longer than 1 MiB");
+  EXPECT_NE(error_of(R"({"verb":"send","to":"nobody/pm","text":")" +
+                     std::string(900'000, 'x') + "\"}")
+                .find("no agent nobody/pm"),
+            std::string::npos);
+  // Wrong types, verb by verb.
+  for (
+      auto line : {
+          R"({"verb":"team.create","name":{"a":1},"project":"/p"})",
+          R"({"verb":"team.create","name":"b","project":"/p","roles":[1]})",
+          R"({"verb":"team.remove","name":7})",
+          R"({"verb":"agent.spawn","team":"alpha","role":null})",
+          R"({"verb":"agent.kill","agent":true})",
+          R"({"verb":"agent.answer","agent":"alpha/dev-1","answer":[]})",
+          R"({"verb":"send","to":"alpha/pm","text":"hi","escalation":"no"})",
+          R"({"verb":"send","from":1,"to":"alpha/pm","text":"hi"})",
+          R"({"verb":"schedule.add","target":"alpha/pm","due_ns":-1.5})",
+          R"({"verb":"schedule.add","target":"alpha/pm","due_ns":1,"every_ns":"1h"})",
+          R"({"verb":"schedule.cancel","id":{}})",
+          R"({"verb":"hook","agent":"alpha/dev-1","payload":{"a":1}})",
+          R"({"verb":"hook","agent":"alpha/dev-1","payload":"not json"})",
+      }) {
+    auto e = error_of(line);
+    EXPECT_FALSE(e.empty()) << line;
+  }
+  // Still serving, and nothing was recorded by any of it.
+  auto ping = nlohmann::json::parse(raw_request(sock, R"({"verb":"ping"})"));
+  EXPECT_EQ(ping["ok"], true);
+  EXPECT_GT(ping["pid"].get<int>(), 0);
+  auto list = tmo({"team", "list"});
+  EXPECT_EQ(list.rc, 0);
+  EXPECT_NE(list.out.find("alpha"), std::string::npos);
+  EXPECT_EQ(list.out.find("\nb "), std::string::npos);
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+}
+
 TEST_F(DaemonTest, ACheckinDueWhileDownFiresOnceAfterUp) {
   ASSERT_EQ(tmo({"up"}).rc, 0);
   ASSERT_EQ(tmo({"team", "create", "alpha", "--project", "/srv/x"}).rc, 0);

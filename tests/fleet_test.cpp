@@ -77,6 +77,18 @@ nlohmann::json team(const std::string& name, const std::string& dir,
       {"name", name}, {"project_dir", dir}, {"profile", "sim"}, {"members", m}};
 }
 
+// The daemon's team.list and schedule.list, read as the CLI reads them.
+std::vector<daemon::team_entry> teams_of(const nlohmann::json& j) {
+  auto t = daemon::from_json_object<std::vector<daemon::team_entry>>(j, "t");
+  EXPECT_TRUE(t) << t.error().message();
+  return t ? *t : std::vector<daemon::team_entry>{};
+}
+std::vector<daemon::checkin_entry> checkins_of(const nlohmann::json& j) {
+  auto c = daemon::from_json_object<std::vector<daemon::checkin_entry>>(j, "c");
+  EXPECT_TRUE(c) << c.error().message();
+  return c ? *c : std::vector<daemon::checkin_entry>{};
+}
+
 std::vector<std::string> lines(const std::vector<fleet_step>& plan) {
   std::vector<std::string> out;
   for (auto& s : plan) out.push_back(s.line);
@@ -86,8 +98,7 @@ std::vector<std::string> lines(const std::vector<fleet_step>& plan) {
 TEST(Fleet, PlansOnlyWhatIsMissing) {
   auto f = parse_fleet(kFleet, "/fleet", no_files);
   ASSERT_TRUE(f);
-  auto empty = plan_fleet(*f, nlohmann::json::array(), nlohmann::json::array(),
-                          false, 1000);
+  auto empty = plan_fleet(*f, {}, {}, false, 1000);
   ASSERT_TRUE(empty);
   EXPECT_EQ(lines(*empty),
             (std::vector<std::string>{
@@ -115,27 +126,31 @@ TEST(Fleet, PlansOnlyWhatIsMissing) {
                                          {{"target", "docs/writer-1"},
                                           {"every_ns", 0},
                                           {"note", "review the guide"}}});
-  auto same = plan_fleet(*f, teams, checkins, false, 1000);
+  auto same =
+      plan_fleet(*f, teams_of(teams), checkins_of(checkins), false, 1000);
   ASSERT_TRUE(same);
   for (auto& s : *same) EXPECT_TRUE(s.request.is_null()) << s.line;
 
   // One developer gone, one reviewer extra: spawn one; keep, or prune.
   teams[0]["members"].erase(2);
   teams[0]["members"].push_back({{"name", "reviewer-1"}, {"role", "reviewer"}});
-  auto drift = plan_fleet(*f, teams, checkins, false, 1000);
+  auto drift =
+      plan_fleet(*f, teams_of(teams), checkins_of(checkins), false, 1000);
   ASSERT_TRUE(drift);
   EXPECT_EQ(lines(*drift)[0], "+ a developer in team shop");
   EXPECT_EQ((*drift)[0].request["verb"], "agent.spawn");
   EXPECT_NE(lines(*drift)[1].find("reviewer-1 (reviewer) is not in the file"),
             std::string::npos);
   EXPECT_TRUE((*drift)[1].request.is_null());
-  auto pruned = plan_fleet(*f, teams, checkins, true, 1000);
+  auto pruned =
+      plan_fleet(*f, teams_of(teams), checkins_of(checkins), true, 1000);
   EXPECT_EQ((*pruned)[1].request["verb"], "agent.kill");
   EXPECT_EQ((*pruned)[1].request["agent"], "shop/reviewer-1");
 
   // A moved project cannot be applied in place: nothing is planned.
   teams[1]["project_dir"] = "/srv/elsewhere";
-  auto moved = plan_fleet(*f, teams, checkins, false, 1000);
+  auto moved =
+      plan_fleet(*f, teams_of(teams), checkins_of(checkins), false, 1000);
   ASSERT_FALSE(moved);
   EXPECT_NE(moved.error().message().find("tmo team remove docs"),
             std::string::npos);

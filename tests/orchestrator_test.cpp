@@ -37,7 +37,7 @@ TEST_F(OrchestratorTest, CreatesATeamThroughTheLog) {
   auto o = spawn();
   auto r = ask<team_reply>(o, create_team_atom_v, alpha());
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->error, "");
+  EXPECT_EQ(r->status.message(), "");
   EXPECT_EQ(r->members,
             (std::vector<std::string>{"pm", "dev-1", "dev-2", "qa-1"}));
   EXPECT_EQ(r->first_seq, 1u);
@@ -67,20 +67,25 @@ TEST_F(OrchestratorTest, CreatesATeamThroughTheLog) {
   EXPECT_EQ((*teams)[0].roles,
             (std::vector<std::string>{"pm", "developer", "developer", "qa"}));
   auto again = ask<team_reply>(o, create_team_atom_v, alpha("small"));
-  EXPECT_NE(again->error.find("exists"), std::string::npos) << again->error;
+  EXPECT_NE(again->status.message().find("exists"), std::string::npos)
+      << again->status.message();
   EXPECT_EQ(log_.values.size(), 17u);  // the refusal wrote nothing
 }
 
 TEST_F(OrchestratorTest, RebuildsItsTeamsFromTheLogAtStart) {
   auto first = spawn();
-  ASSERT_EQ(ask<team_reply>(first, create_team_atom_v, alpha())->error, "");
+  ASSERT_EQ(
+      ask<team_reply>(first, create_team_atom_v, alpha())->status.message(),
+      "");
   caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
   run();
   auto second = spawn();
   auto teams = ask<std::vector<team_summary>>(second, list_teams_atom_v);
   ASSERT_EQ(teams->size(), 1u);
   EXPECT_EQ((*teams)[0].members.size(), 4u);
-  EXPECT_NE(ask<team_reply>(second, create_team_atom_v, alpha())->error, "");
+  EXPECT_NE(
+      ask<team_reply>(second, create_team_atom_v, alpha())->status.message(),
+      "");
   EXPECT_EQ(log_.values.size(), 17u);  // replay wrote nothing
 }
 
@@ -88,19 +93,24 @@ TEST_F(OrchestratorTest, NothingIsAppliedWhenTheAppendFails) {
   auto o = spawn();
   log_.fail_with = status::io_error("disk full");
   auto r = ask<team_reply>(o, create_team_atom_v, alpha());
-  EXPECT_EQ(r->error, "disk full");
+  EXPECT_EQ(r->status.message(), "disk full");
+  EXPECT_EQ(r->status.code(), status::code::io_error);
   EXPECT_TRUE(ask<std::vector<team_summary>>(o, list_teams_atom_v)->empty());
   log_.fail_with = status::ok();
-  EXPECT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
+  EXPECT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->status.message(),
+            "");
 }
 
 TEST_F(OrchestratorTest, RemovesATeamAndMayCreateItAgain) {
   auto o = spawn();
-  EXPECT_NE(ask<team_reply>(o, remove_team_atom_v, std::string("alpha"))->error,
+  EXPECT_NE(ask<team_reply>(o, remove_team_atom_v, std::string("alpha"))
+                ->status.message(),
             "");
-  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha("small"))->error, "");
+  ASSERT_EQ(
+      ask<team_reply>(o, create_team_atom_v, alpha("small"))->status.message(),
+      "");
   auto removed = ask<team_reply>(o, remove_team_atom_v, std::string("alpha"));
-  EXPECT_EQ(removed->error, "");
+  EXPECT_EQ(removed->status.message(), "");
   EXPECT_EQ(removed->members, (std::vector<std::string>{"pm", "dev-1"}));
   auto k = log_.kinds();
   EXPECT_EQ(std::vector<std::string>(k.end() - 3, k.end()),
@@ -110,10 +120,12 @@ TEST_F(OrchestratorTest, RemovesATeamAndMayCreateItAgain) {
   EXPECT_EQ(ask<send_reply>(
                 o, send_atom_v,
                 send_message{"orchestrator", "alpha/pm", "hello?", false, ""})
-                ->error,
+                ->status.message(),
             "no agent alpha/pm: see tmo agent list");
   // The name is free again; the team stream goes on from its version.
-  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha("medium"))->error, "");
+  ASSERT_EQ(
+      ask<team_reply>(o, create_team_atom_v, alpha("medium"))->status.message(),
+      "");
   EXPECT_EQ(ask<std::vector<team_summary>>(o, list_teams_atom_v)
                 ->at(0)
                 .members.size(),
@@ -132,7 +144,9 @@ TEST_F(OrchestratorTest, BadCommandsAreRefusedWithAReason) {
   auto o = spawn();
   auto c = alpha();
   c.project_dir = "relative";
-  EXPECT_NE(ask<team_reply>(o, create_team_atom_v, c)->error.find("absolute"),
+  EXPECT_NE(ask<team_reply>(o, create_team_atom_v, c)
+                ->status.message()
+                .find("absolute"),
             std::string::npos);
   EXPECT_TRUE(log_.values.empty());
 }
@@ -148,7 +162,7 @@ TEST_F(OrchestratorTest, WorksOverTheStore) {
                              agent_config{});
   auto r = ask<team_reply>(o, create_team_atom_v, alpha("large"));
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->error, "");
+  EXPECT_EQ(r->status.message(), "");
   EXPECT_EQ(r->last_seq, 7u);
   // spawned; its briefing sent, delivered and recorded
   EXPECT_EQ(*(*log)->stream_version("agent/alpha/devops-1"), 4u);
@@ -170,7 +184,8 @@ send_message msg(std::string from, std::string to, std::string text,
 
 TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
   auto o = spawn();
-  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
+  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->status.message(),
+            "");
   size_t before = log_.values.size();
   terminal_.typed.clear();  // the briefings
 
@@ -178,7 +193,7 @@ TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
       o, send_atom_v,
       msg("orchestrator", "alpha/pm", "TASK T-1: ship it\nPriority: HIGH"));
   ASSERT_TRUE(task);
-  EXPECT_EQ(task->error, "");
+  EXPECT_EQ(task->status.message(), "");
   EXPECT_EQ(task->message_id, "m-5");  // after the four briefings
   EXPECT_EQ(terminal_.typed,
             (std::vector<std::string>{
@@ -199,23 +214,24 @@ TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
   // An engineer writes to its own PM; not sideways.
   EXPECT_EQ(
       ask<send_reply>(o, send_atom_v, msg("alpha/dev-1", "alpha/pm", "ACK"))
-          ->error,
+          ->status.message(),
       "");
   auto sideways =
       ask<send_reply>(o, send_atom_v, msg("alpha/dev-1", "alpha/qa-1", "psst"));
-  EXPECT_NE(sideways->error.find("own PM"), std::string::npos)
-      << sideways->error;
+  EXPECT_NE(sideways->status.message().find("own PM"), std::string::npos)
+      << sideways->status.message();
   EXPECT_EQ(log_.kinds().back(), "message.refused");
   EXPECT_EQ(terminal_.typed.size(), 2u);  // the refused one was never typed
   // Escalations go straight to the orchestrator.
   EXPECT_EQ(ask<send_reply>(o, send_atom_v,
                             msg("alpha/dev-1", "orchestrator", "stuck", true))
-                ->error,
+                ->status.message(),
             "");
-  EXPECT_EQ(
-      ask<send_reply>(o, send_atom_v, msg("orchestrator", "alpha/nobody", "hi"))
-          ->error,
-      "no agent alpha/nobody: see tmo agent list");
+  auto nobody = ask<send_reply>(o, send_atom_v,
+                                msg("orchestrator", "alpha/nobody", "hi"));
+  EXPECT_EQ(nobody->status.message(),
+            "no agent alpha/nobody: see tmo agent list");
+  EXPECT_EQ(nobody->status.code(), status::code::not_found);
   // Ids keep counting across a restart: they come from the log.
   caf::anon_send_exit(o, caf::exit_reason::user_shutdown);
   run();
@@ -228,7 +244,8 @@ TEST_F(OrchestratorTest, SendsFollowHubAndSpokeAndRecordEveryStep) {
 
 TEST_F(OrchestratorTest, AFailedDeliveryIsRetriedWithBackoffThenEscalated) {
   auto o = spawn();
-  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
+  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->status.message(),
+            "");
   terminal_.fail_reason = "Enter was not taken";
   auto r = request<send_reply>(
       o, send_atom_v, msg("orchestrator", "alpha/dev-1", "run the tests"));
@@ -246,7 +263,8 @@ TEST_F(OrchestratorTest, AFailedDeliveryIsRetriedWithBackoffThenEscalated) {
   advance(8s);
   EXPECT_EQ(terminal_.attempts["m-5"], 5);
   ASSERT_TRUE(*r);
-  EXPECT_EQ((*r)->error, "not delivered to alpha/dev-1: Enter was not taken");
+  EXPECT_EQ((*r)->status.message(),
+            "not delivered to alpha/dev-1: Enter was not taken");
   EXPECT_EQ((*r)->attempts, 5u);
   // Typed once: every retry only pressed Enter again.
   EXPECT_EQ(std::count(terminal_.ids.begin(), terminal_.ids.end(), "m-5"), 1);
@@ -269,7 +287,8 @@ TEST_F(OrchestratorTest, AFailedDeliveryIsRetriedWithBackoffThenEscalated) {
 
 TEST_F(OrchestratorTest, ARetryThatSucceedsIsOneDelivery) {
   auto o = spawn();
-  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->error, "");
+  ASSERT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->status.message(),
+            "");
   terminal_.fail_reason = "input still shows the text";
   terminal_.fail_next = 2;
   auto r = request<send_reply>(
@@ -277,7 +296,7 @@ TEST_F(OrchestratorTest, ARetryThatSucceedsIsOneDelivery) {
   advance(1s);
   advance(2s);
   ASSERT_TRUE(*r);
-  EXPECT_EQ((*r)->error, "");
+  EXPECT_EQ((*r)->status.message(), "");
   EXPECT_EQ((*r)->attempts, 3u);
   auto k = log_.kinds();
   EXPECT_EQ(k.back(), "message.delivered");

@@ -16,7 +16,8 @@ class SchedulerTest : public test::actor_test {
     c.name = "alpha";
     c.project_dir = "/srv/shop";
     c.size = "small";
-    EXPECT_EQ(ask<team_reply>(orch_, create_team_atom_v, c)->error, "");
+    EXPECT_EQ(ask<team_reply>(orch_, create_team_atom_v, c)->status.message(),
+              "");
     terminal_.typed.clear();  // the briefings
   }
   scheduler_actor spawn_scheduler() {
@@ -33,7 +34,7 @@ class SchedulerTest : public test::actor_test {
     add_checkin c{target, clock_.now + in_ns, every_ns, std::move(note), "cli"};
     auto r = ask<checkin_reply>(s, schedule_atom_v, c);
     EXPECT_TRUE(r);
-    EXPECT_EQ(r->error, "");
+    EXPECT_EQ(r->status.message(), "");
     return r->id;
   }
   std::vector<int64_t> late_by() {
@@ -78,10 +79,10 @@ TEST_F(SchedulerTest, RecursAndCanBeCancelled) {
   auto list = ask<std::vector<checkin_info>>(s, list_checkins_atom_v);
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].due_ns, clock_.now + 30 * minute);
-  EXPECT_EQ(ask<checkin_reply>(s, cancel_atom_v, id)->error, "");
+  EXPECT_EQ(ask<checkin_reply>(s, cancel_atom_v, id)->status.message(), "");
   advance(2h);
   EXPECT_EQ(terminal_.typed.size(), 2u);
-  EXPECT_NE(ask<checkin_reply>(s, cancel_atom_v, id)->error, "");
+  EXPECT_NE(ask<checkin_reply>(s, cancel_atom_v, id)->status.message(), "");
 }
 
 TEST_F(SchedulerTest, ACheckinDueWhileDownFiresOnceOnStartMarkedLate) {
@@ -107,7 +108,7 @@ TEST_F(SchedulerTest, ACheckinDueWhileDownFiresOnceOnStartMarkedLate) {
 TEST_F(SchedulerTest, RefusesBadCheckins) {
   auto s = spawn_scheduler();
   auto bad = [&](add_checkin c) {
-    return ask<checkin_reply>(s, schedule_atom_v, c)->error;
+    return ask<checkin_reply>(s, schedule_atom_v, c)->status.message();
   };
   EXPECT_NE(bad({"nobody", clock_.now, 0, "x", "cli"}), "");
   EXPECT_NE(bad({"alpha/dev-1", clock_.now, 0, "", "cli"}), "");

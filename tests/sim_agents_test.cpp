@@ -44,14 +44,15 @@ class SimTeam : public test::actor_test {
     c.name = "alpha";
     c.project_dir = "/srv/shop";
     c.size = "medium";
-    ASSERT_EQ(ask<team_reply>(orch_, create_team_atom_v, c)->error, "");
+    ASSERT_EQ(ask<team_reply>(orch_, create_team_atom_v, c)->status.message(),
+              "");
     advance(2s);
     auto r = ask<send_reply>(
         orch_, send_atom_v,
         send_message{"orchestrator", "alpha/pm",
                      "TASK T-1: Add a health endpoint\nPriority: HIGH", false,
                      ""});
-    ASSERT_EQ(r->error, "");
+    ASSERT_EQ(r->status.message(), "");
     advance(60s);
   }
   // Every event as "stream kind payload", in log order.

@@ -1,10 +1,10 @@
-#include "cli/terminals.hpp"
+#include "daemon/terminals.hpp"
 
 #include <chrono>
 #include <filesystem>
 #include <future>
 
-namespace tmo::cli {
+namespace tmo::daemon {
 
 routed_terminal::routed_terminal(adapters::sim_fleet& sim,
                                  adapters::tmux_options tmux,
@@ -96,4 +96,4 @@ std::string default_tmux_socket(const std::string& data_dir) {
   return std::string("tmo-") + buf;
 }
 
-}  // namespace tmo::cli
+}  // namespace tmo::daemon

@@ -2,6 +2,10 @@
 // tmux panes (every other profile) behind one terminal_port, routed by the
 // profile each agent was opened with. The tmux side starts on first use,
 // so a fleet of simulated agents never needs tmux.
+//
+// Ownership: it refers to the simulated fleet (which must outlive it) and
+// owns the tmux terminal. Thread-safety: every method from any thread; a
+// mutex guards the routes and the tmux terminal.
 #pragma once
 
 #include <map>
@@ -13,7 +17,7 @@
 #include "adapters/sim_agents.hpp"
 #include "adapters/tmux_terminal.hpp"
 
-namespace tmo::cli {
+namespace tmo::daemon {
 
 class routed_terminal final : public actors::terminal_port {
  public:
@@ -53,4 +57,4 @@ class routed_terminal final : public actors::terminal_port {
 // its absolute path, so two data directories never share a server.
 std::string default_tmux_socket(const std::string& data_dir);
 
-}  // namespace tmo::cli
+}  // namespace tmo::daemon

@@ -1,0 +1,105 @@
+// The daemon's life: open the log (its one writer), start the actor system
+// and the wiring, serve the control socket until `tmo down` or a signal,
+// then stop in order. See docs/architecture.md, "The daemon and its
+// control socket".
+#include "daemon/daemon.hpp"
+
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "adapters/control_socket.hpp"
+#include "daemon/clock.hpp"
+#include "daemon/profile_files.hpp"
+#include "daemon/verbs.hpp"
+#include "daemon/wiring.hpp"
+#include "store/event_log.hpp"
+
+namespace tmo::daemon {
+
+namespace {
+
+std::atomic<bool> stopping{false};
+void on_signal(int) { stopping = true; }
+
+// orchestrator.started and orchestrator.stopped are the daemon's own: they
+// are written directly, before any actor starts and after every actor has
+// ended, so they bracket everything the actors append.
+status append_lifecycle(store::event_log& log, const std::string& dir,
+                        bool started) {
+  events::draft d("orchestrator", "orchestrator", wall_clock_ns());
+  if (started) {
+    auto e = d.payload().initOrchestratorStarted();
+    e.setVersion("0.1.0");
+    e.setDataDir(events::text(dir));
+    e.setPid(static_cast<uint32_t>(::getpid()));
+  } else {
+    auto e = d.payload().initOrchestratorStopped();
+    e.setReason("tmo down");
+    e.setPid(static_cast<uint32_t>(::getpid()));
+  }
+  std::vector<events::draft> v;
+  v.push_back(std::move(d));
+  auto r = log.append(std::move(v));
+  return r ? status::ok() : r.error();
+}
+
+}  // namespace
+
+status run_daemon(const std::string& dir, const daemon_options& opts) {
+  load_user_profiles(dir);  // user profile files; problems to the log
+  auto log = store::event_log::open(dir);
+  if (!log) {
+    if (log.error().code() == status::code::busy)
+      return status::busy("tmo is already running for " + dir);
+    return log.error();
+  }
+  if (auto s = append_lifecycle(**log, dir, true); !s) return s;
+
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::tmo>();
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  // Measured by tmo_bench_actors (bench/actors_bench.cpp): on 2 cores the
+  // two policies trade places run to run for 100k agents, so CAF's default
+  // stays; a fleet can choose with --scheduler.
+  cfg.set("scheduler.policy", opts.scheduler == "sharing"
+                                  ? caf::atom("sharing")
+                                  : caf::atom("stealing"));
+  status rc;
+  {
+    caf::actor_system sys{cfg};
+    wiring wired(sys, **log, dir, opts, stopping);
+    auto& ctx = wired.context();
+    auto server = adapters::control_server::listen(
+        adapters::control_socket_path(dir),
+        [&ctx](const nlohmann::json& req) { return dispatch(ctx, req); });
+    if (!server) {
+      rc = server.error();
+    } else {
+      struct sigaction sa {};
+      sa.sa_handler = on_signal;
+      ::sigaction(SIGINT, &sa, nullptr);
+      ::sigaction(SIGTERM, &sa, nullptr);
+      // A pipe to a process that died (a tmux client) is an error to
+      // handle, not a reason to die.
+      ::signal(SIGPIPE, SIG_IGN);
+      std::fprintf(stderr, "tmo: running for %s (pid %d)\n", dir.c_str(),
+                   ::getpid());
+      while (!stopping)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      (*server)->stop();  // no new commands; the one in hand has finished
+    }
+    wired.stop();
+  }  // the actor system waits for its actors here
+  if (auto s = append_lifecycle(**log, dir, false); !s && rc) rc = s;
+  (*log)->close();
+  return rc;
+}
+
+}  // namespace tmo::daemon

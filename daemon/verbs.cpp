@@ -1,0 +1,352 @@
+#include "daemon/verbs.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <exception>
+#include <future>
+
+#include "adapters/hooks.hpp"
+#include "daemon/protocol.hpp"
+#include "daemon/terminals.hpp"
+#include "events/event.hpp"
+
+namespace tmo::daemon {
+
+namespace {
+
+// ---- helpers ----------------------------------------------------------------
+
+// Asks an actor from the socket's thread, blocking (this thread is not an
+// actor's).
+template <class Reply, class Handle, class... Ts>
+result<Reply> ask(server_context& c, const Handle& to, Ts... xs) {
+  caf::scoped_actor self{*c.system};
+  result<Reply> out = status::io_error("no reply");
+  self->request(to, std::chrono::seconds(120), xs...)
+      .receive(
+          [&](Reply& r) { out = std::move(r); },
+          [&](caf::error& e) { out = status::io_error(c.system->render(e)); });
+  return out;
+}
+
+team_entry team_of(const actors::team_summary& t) {
+  team_entry e{t.name, t.project_dir, t.profile, {}};
+  for (size_t i = 0; i < t.members.size(); ++i)
+    e.members.push_back({t.members[i], t.roles[i]});
+  return e;
+}
+
+agent_entry agent_of(const actors::agent_info& a) {
+  agent_entry e;
+  e.name = a.name;
+  e.role = a.role;
+  e.profile = a.profile;
+  e.state = a.state;
+  e.since = events::format_time(a.state_since_ns);
+  e.since_ns = a.state_since_ns;
+  e.last_activity = events::format_time(a.last_activity_ns);
+  e.last_activity_ns = a.last_activity_ns;
+  e.queued = a.queued;
+  e.project_dir = a.project_dir;
+  e.blocked = a.blocked;
+  e.waiting_on = a.waiting_on;
+  e.why = a.why;
+  return e;
+}
+
+checkin_entry checkin_of(const actors::checkin_info& c) {
+  return {c.id,     c.target,   events::format_time(c.due_ns),
+          c.due_ns, c.every_ns, c.note};
+}
+
+counts_entry counts_of(const actors::agent_counts& c) {
+  return {c.delivered,   c.failed,  c.refused,   c.acked,  c.approvals,
+          c.escalations, c.reports, c.reminders, c.commits};
+}
+
+// ---- the verbs
+// ----------------------------------------------------------------
+
+result<ping_reply> on_ping(server_context&, const ping_request&) {
+  return ping_reply{::getpid()};
+}
+
+result<down_reply> on_down(server_context& c, const down_request&) {
+  if (c.stopping) *c.stopping = true;
+  return down_reply{};
+}
+
+result<team_create_reply> on_team_create(server_context& c,
+                                         const team_create_request& req) {
+  actors::create_team cmd;
+  cmd.name = req.name;
+  cmd.project_dir = req.project;
+  cmd.size = req.size;
+  cmd.roles = req.roles;
+  cmd.briefings = req.briefings;
+  cmd.profile = req.profile;
+  cmd.command = req.command;
+  // A program that is not there is refused before anything is recorded,
+  // with what to do.
+  if (auto can = c.terminal->check({cmd.name + "/" + cmd.name, "", cmd.profile,
+                                    cmd.project_dir, cmd.command});
+      !can)
+    return can;
+  auto r = ask<actors::team_reply>(c, c.orchestrator,
+                                   actors::create_team_atom_v, cmd);
+  if (!r) return r.error();
+  if (!r->status) return r->status;
+  return team_create_reply{r->members, r->first_seq, r->last_seq};
+}
+
+result<team_remove_reply> on_team_remove(server_context& c,
+                                         const team_remove_request& req) {
+  auto r = ask<actors::team_reply>(c, c.orchestrator,
+                                   actors::remove_team_atom_v, req.name);
+  if (!r) return r.error();
+  if (!r->status) return r->status;
+  return team_remove_reply{r->members};
+}
+
+result<team_list_reply> on_team_list(server_context& c,
+                                     const team_list_request&) {
+  auto r = ask<std::vector<actors::team_summary>>(c, c.orchestrator,
+                                                  actors::list_teams_atom_v);
+  if (!r) return r.error();
+  team_list_reply out;
+  for (auto& t : *r) out.teams.push_back(team_of(t));
+  return out;
+}
+
+result<agent_spawn_reply> on_agent_spawn(server_context& c,
+                                         const agent_spawn_request& req) {
+  actors::spawn_agent cmd;
+  cmd.team = req.team;
+  cmd.role = req.role;
+  cmd.name = req.name;
+  cmd.profile = req.profile;
+  cmd.command = req.command;
+  cmd.briefing = req.briefing;
+  // The team's profile and directory, for the check of the program.
+  auto teams = ask<std::vector<actors::team_summary>>(
+      c, c.orchestrator, actors::list_teams_atom_v);
+  if (teams)
+    for (auto& t : *teams) {
+      if (t.name != cmd.team) continue;
+      auto profile = cmd.profile.empty() ? t.profile : cmd.profile;
+      if (auto can = c.terminal->check({cmd.team + "/" + cmd.name, cmd.role,
+                                        profile, t.project_dir, cmd.command});
+          !can)
+        return can;
+    }
+  auto r =
+      ask<actors::team_reply>(c, c.orchestrator, actors::spawn_atom_v, cmd);
+  if (!r) return r.error();
+  if (!r->status) return r->status;
+  return agent_spawn_reply{r->members, r->first_seq, r->note};
+}
+
+result<agent_kill_reply> on_agent_kill(server_context& c,
+                                       const agent_kill_request& req) {
+  auto r = ask<actors::team_reply>(c, c.orchestrator, actors::kill_atom_v,
+                                   req.agent);
+  if (!r) return r.error();
+  if (!r->status) return r->status;
+  return agent_kill_reply{r->first_seq};
+}
+
+result<agent_list_reply> on_agent_list(server_context& c,
+                                       const agent_list_request&) {
+  auto r = ask<std::vector<actors::agent_info>>(c, c.orchestrator,
+                                                actors::list_agents_atom_v);
+  if (!r) return r.error();
+  agent_list_reply out;
+  for (auto& a : *r) out.agents.push_back(agent_of(a));
+  return out;
+}
+
+result<send_reply> on_send(server_context& c, const send_request& req) {
+  auto r = ask<actors::send_reply>(
+      c, c.orchestrator, actors::send_atom_v,
+      actors::send_message{req.from, req.to, req.text, req.escalation, ""});
+  if (!r) return r.error();
+  if (!r->status) return r->status;
+  return send_reply{r->message_id, r->attempts};
+}
+
+result<schedule_add_reply> on_schedule_add(server_context& c,
+                                           const schedule_add_request& req) {
+  actors::add_checkin a{req.target, req.due_ns, req.every_ns, req.note, req.by};
+  auto r =
+      ask<actors::checkin_reply>(c, c.scheduler, actors::schedule_atom_v, a);
+  if (!r) return r.error();
+  if (!r->status) return r->status;
+  return schedule_add_reply{r->id};
+}
+
+result<schedule_cancel_reply> on_schedule_cancel(
+    server_context& c, const schedule_cancel_request& req) {
+  auto r =
+      ask<actors::checkin_reply>(c, c.scheduler, actors::cancel_atom_v, req.id);
+  if (!r) return r.error();
+  if (!r->status) return r->status;
+  return schedule_cancel_reply{r->id};
+}
+
+result<schedule_list_reply> on_schedule_list(server_context& c,
+                                             const schedule_list_request&) {
+  auto r = ask<std::vector<actors::checkin_info>>(c, c.scheduler,
+                                                  actors::list_checkins_atom_v);
+  if (!r) return r.error();
+  schedule_list_reply out;
+  for (auto& x : *r) out.checkins.push_back(checkin_of(x));
+  return out;
+}
+
+result<agent_answer_reply> on_agent_answer(server_context& c,
+                                           const agent_answer_request& req) {
+  auto t = c.terminal->tmux();
+  if (!t) return t.error();
+  std::promise<result<adapters::tmux_terminal::answered>> p;
+  auto f = p.get_future();
+  (*t)->answer(req.agent, req.answer,
+               [&p](result<adapters::tmux_terminal::answered> a) {
+                 p.set_value(std::move(a));
+               });
+  if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
+    return status::io_error("tmux did not answer in 10 s");
+  auto a = f.get();
+  if (!a) return a.error();
+  // Recorded by the orchestrator, as every other event.
+  auto r = ask<actors::record_reply>(
+      c, c.orchestrator, actors::answered_atom_v,
+      actors::answer_report{req.agent, req.answer, a->keys, a->tool, a->command,
+                            req.by});
+  if (!r) return r.error();
+  if (!r->status) return r->status;
+  return agent_answer_reply{a->keys, a->tool, a->command, r->seq};
+}
+
+result<hook_reply> on_hook(server_context& c, const hook_request& req) {
+  auto call = adapters::read_claude_hook(req.payload);
+  if (!call) return call.error();
+  // Recorded by the orchestrator first, then what it says.
+  auto r = ask<actors::record_reply>(
+      c, c.orchestrator, actors::hook_atom_v,
+      actors::hook_report{req.agent, req.source, call->event, call->tool,
+                          call->command, call->session_id});
+  if (!r) return r.error();
+  if (!r->status) return r->status;
+  // Authoritative: Stop is idle; PermissionRequest is an approval with its
+  // exact command. Until [approvals] the person decides: the decision is
+  // empty.
+  std::string state, detail;
+  if (call->event == "Stop") {
+    state = "idle";
+  } else if (call->event == "PermissionRequest") {
+    state = "waiting_approval";
+    detail = call->tool + ": " + call->command;
+  }
+  // Through the terminal when there is one, in order with what the screen
+  // says after it.
+  if (!state.empty()) {
+    if (auto t = c.terminal->tmux())
+      (*t)->hooked(req.agent, state, detail);
+    else
+      caf::anon_send(c.orchestrator, actors::observe_atom_v, req.agent, state,
+                     detail);
+  }
+  return hook_reply{"", r->seq};
+}
+
+result<status_reply> on_status(server_context& c, const status_request&) {
+  status_reply out;
+  auto teams = on_team_list(c, {});
+  if (!teams) return teams.error();
+  out.teams = std::move(teams->teams);
+  auto checkins = ask<std::vector<actors::checkin_info>>(
+      c, c.scheduler, actors::list_checkins_atom_v);
+  if (!checkins) return checkins.error();
+  auto agents = on_agent_list(c, {});
+  if (!agents) return agents.error();
+  out.agents = std::move(agents->agents);
+  auto stats = ask<std::vector<actors::agent_stats>>(c, c.projections,
+                                                     actors::get_atom_v);
+  if (!stats) return stats.error();
+  // Each agent's counts beside it.
+  for (auto& a : out.agents)
+    for (auto& s : *stats)
+      if (s.agent == a.name) a.counts = counts_of(s.counts);
+  out.data_dir = c.data_dir;
+  out.pid = ::getpid();
+  out.head_seq = c.log->head();
+  out.tmux_socket = c.tmux_socket;
+  out.pending_checkins = checkins->size();
+  if (!checkins->empty()) out.next_checkin = checkin_of(checkins->front());
+  return out;
+}
+
+// ---- the table
+// ------------------------------------------------------------------
+
+// Reads Req, runs Fn, writes its reply or its error.
+template <class Req,
+          result<typename Req::reply> (*Fn)(server_context&, const Req&)>
+nlohmann::json run(server_context& c, const nlohmann::json& j) {
+  auto req = parse_request<Req>(j);
+  if (!req) return error_json(req.error());
+  auto rep = Fn(c, *req);
+  if (!rep) return error_json(rep.error());
+  return reply_json(*rep);
+}
+
+template <class Req,
+          result<typename Req::reply> (*Fn)(server_context&, const Req&)>
+constexpr verb_entry verb() {
+  return {Req::verb, &run<Req, Fn>};
+}
+
+constexpr verb_entry table[] = {
+    verb<ping_request, on_ping>(),
+    verb<down_request, on_down>(),
+    verb<team_create_request, on_team_create>(),
+    verb<team_remove_request, on_team_remove>(),
+    verb<team_list_request, on_team_list>(),
+    verb<agent_spawn_request, on_agent_spawn>(),
+    verb<agent_kill_request, on_agent_kill>(),
+    verb<agent_list_request, on_agent_list>(),
+    verb<agent_answer_request, on_agent_answer>(),
+    verb<send_request, on_send>(),
+    verb<schedule_add_request, on_schedule_add>(),
+    verb<schedule_list_request, on_schedule_list>(),
+    verb<schedule_cancel_request, on_schedule_cancel>(),
+    verb<hook_request, on_hook>(),
+    verb<status_request, on_status>(),
+};
+
+}  // namespace
+
+std::span<const verb_entry> verb_table() { return table; }
+
+nlohmann::json dispatch(server_context& ctx, const nlohmann::json& request) {
+  if (!request.is_object())
+    return error_json(
+        status::invalid_argument("a request is one JSON object on one line"));
+  auto verb = verb_of(request);
+  for (auto& v : table) {
+    if (v.name != verb) continue;
+    try {
+      return v.run(ctx, request);
+    } catch (const std::exception& e) {
+      return error_json(
+          status::invalid_argument(std::string("bad request: ") + e.what()));
+    } catch (...) {
+      return error_json(status::invalid_argument("bad request"));
+    }
+  }
+  return error_json(status::invalid_argument(
+      "unknown request \"" + verb + "\"; is this tmo older than the CLI?"));
+}
+
+}  // namespace tmo::daemon
