@@ -17,18 +17,13 @@ checkin_reply failed(status why) {
   return r;
 }
 
-checkin_reply refused(std::string why) {
-  return failed(status::invalid_argument(std::move(why)));
-}
-
 using self_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
 
-void append_then(self_ptr self, log_port* log, events::draft draft,
+void append_then(self_ptr self, log_port* log,
+                 std::vector<events::draft> drafts,
                  std::vector<store::expectation> expect, append_done then) {
-  std::vector<events::draft> v;
-  v.push_back(std::move(draft));
   actors::append_then(
-      self, log, std::move(v), std::move(expect),
+      self, log, std::move(drafts), std::move(expect),
       [self](events::Event::Reader ev) {
         apply_checkin(self->state.checkins, ev);
         if (ev.getPayload().which() ==
@@ -92,6 +87,63 @@ int64_t next_due(const checkin& c, int64_t fired_ns) {
   return c.due_ns + periods * c.every_ns;
 }
 
+std::string next_checkin_id(uint64_t count) {
+  return "c-" + std::to_string(count + 1);
+}
+
+result<std::vector<events::draft>> decide_schedule(const std::string& id,
+                                                   const add_checkin& cmd,
+                                                   int64_t now_ns) {
+  if (auto a = parse_address(cmd.target); !a) return a.error();
+  if (cmd.note.empty())
+    return status::invalid_argument("a check-in needs a note");
+  if (cmd.every_ns < 0)
+    return status::invalid_argument("--every must be positive");
+  if (cmd.every_ns > 0 && cmd.every_ns < 1'000'000'000)
+    return status::invalid_argument("--every must be at least 1s");
+  events::draft d("schedule/" + id, cmd.by.empty() ? "cli" : cmd.by, now_ns);
+  auto e = d.payload().initCheckinScheduled();
+  e.setCheckinId(text(id));
+  e.setTarget(text(cmd.target));
+  e.setDueNs(cmd.due_ns);
+  e.setEveryNs(cmd.every_ns);
+  e.setNote(text(cmd.note));
+  std::vector<events::draft> out;
+  out.push_back(std::move(d));
+  return out;
+}
+
+result<std::vector<events::draft>> decide_cancel(
+    const std::map<std::string, checkin>& all, const std::string& id,
+    const std::string& by, int64_t now_ns) {
+  auto it = all.find(id);
+  if (it == all.end() || it->second.done)
+    return status::not_found("no pending check-in " + id +
+                             ": see tmo schedule list");
+  events::draft d("schedule/" + id, by, now_ns);
+  auto e = d.payload().initCheckinCancelled();
+  e.setCheckinId(text(id));
+  e.setBy(text(by));
+  std::vector<events::draft> out;
+  out.push_back(std::move(d));
+  return out;
+}
+
+std::vector<events::draft> decide_fire(
+    const std::map<std::string, checkin>& all, const std::string& id,
+    int64_t due_ns, int64_t now_ns) {
+  std::vector<events::draft> out;
+  auto it = all.find(id);
+  if (it == all.end() || it->second.done || it->second.due_ns != due_ns)
+    return out;
+  events::draft d("schedule/" + id, "scheduler", now_ns);
+  auto e = d.payload().initCheckinFired();
+  e.setCheckinId(text(id));
+  e.setLateByNs(std::max<int64_t>(0, now_ns - due_ns));
+  out.push_back(std::move(d));
+  return out;
+}
+
 scheduler_actor::behavior_type scheduler(
     scheduler_actor::stateful_pointer<scheduler_state> self, log_port* log,
     clock_port* clock, orchestrator_actor orchestrator) {
@@ -107,22 +159,11 @@ scheduler_actor::behavior_type scheduler(
         if (!self->state.rebuilt)
           return failed(make_status(self->state.rebuilt.code(),
                                     "the log could not be read"));
-        if (auto a = parse_address(cmd.target); !a) return failed(a.error());
-        if (cmd.note.empty()) return refused("a check-in needs a note");
-        if (cmd.every_ns < 0) return refused("--every must be positive");
-        if (cmd.every_ns > 0 && cmd.every_ns < 1'000'000'000)
-          return refused("--every must be at least 1s");
-        auto id = "c-" + std::to_string(self->state.count + 1);
-        events::draft d("schedule/" + id, cmd.by.empty() ? "cli" : cmd.by,
-                        clock->now_ns());
-        auto e = d.payload().initCheckinScheduled();
-        e.setCheckinId(text(id));
-        e.setTarget(text(cmd.target));
-        e.setDueNs(cmd.due_ns);
-        e.setEveryNs(cmd.every_ns);
-        e.setNote(text(cmd.note));
+        auto id = next_checkin_id(self->state.count);
+        auto drafts = decide_schedule(id, cmd, clock->now_ns());
+        if (!drafts) return failed(drafts.error());
         auto rp = self->make_response_promise<checkin_reply>();
-        append_then(self, log, std::move(d), {{"schedule/" + id, 0}},
+        append_then(self, log, std::move(*drafts), {{"schedule/" + id, 0}},
                     [=](uint64_t, uint64_t, const std::string& error) mutable {
                       if (!error.empty()) {
                         rp.deliver(failed(append_status(error)));
@@ -136,16 +177,11 @@ scheduler_actor::behavior_type scheduler(
         return rp;
       },
       [=](cancel_atom, std::string id) -> caf::result<checkin_reply> {
-        auto it = self->state.checkins.find(id);
-        if (it == self->state.checkins.end() || it->second.done)
-          return failed(status::not_found("no pending check-in " + id +
-                                          ": see tmo schedule list"));
-        events::draft d("schedule/" + id, "cli", clock->now_ns());
-        auto e = d.payload().initCheckinCancelled();
-        e.setCheckinId(text(id));
-        e.setBy("cli");
+        auto drafts =
+            decide_cancel(self->state.checkins, id, "cli", clock->now_ns());
+        if (!drafts) return failed(drafts.error());
         auto rp = self->make_response_promise<checkin_reply>();
-        append_then(self, log, std::move(d), {},
+        append_then(self, log, std::move(*drafts), {},
                     [=](uint64_t, uint64_t, const std::string& error) mutable {
                       checkin_reply r;
                       r.status = append_status(error);
@@ -164,17 +200,11 @@ scheduler_actor::behavior_type scheduler(
         return out;
       },
       [=](fire_atom, std::string id, int64_t due) {
-        auto it = self->state.checkins.find(id);
         // A timer of a cancelled, fired or moved check-in is stale.
-        if (it == self->state.checkins.end() || it->second.done ||
-            it->second.due_ns != due)
-          return;
-        auto now = clock->now_ns();
-        events::draft d("schedule/" + id, "scheduler", now);
-        auto e = d.payload().initCheckinFired();
-        e.setCheckinId(text(id));
-        e.setLateByNs(std::max<int64_t>(0, now - due));
-        append_then(self, log, std::move(d), {},
+        auto drafts =
+            decide_fire(self->state.checkins, id, due, clock->now_ns());
+        if (drafts.empty()) return;
+        append_then(self, log, std::move(drafts), {},
                     [=](uint64_t, uint64_t, const std::string& error) {
                       if (!error.empty())
                         return;  // not recorded: the timer stays unfired

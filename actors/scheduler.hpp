@@ -4,8 +4,10 @@
 // the note to the orchestrator to deliver as a message. A check-in that
 // fell due while tmo was down fires once on start, marked late.
 //
-// Pure parts (which are due, the next time of a recurring one) are free
-// functions; the actor is thin.
+// Pure parts are free functions: decide_schedule / decide_cancel /
+// decide_fire turn a command or a due timer into the events that record it
+// (or a refusal), apply_checkin folds them, next_due places a recurring
+// one. The actor appends what they return and arms its timers.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,29 @@ void apply_checkin(std::map<std::string, checkin>& all,
 // When a recurring check-in fired at `fired_ns` next fires: the first time
 // after it on its grid (missed periods are skipped, not fired in a burst).
 int64_t next_due(const checkin& c, int64_t fired_ns);
+
+// The id the check-in scheduled after `count` others gets: "c-<count+1>".
+std::string next_checkin_id(uint64_t count);
+
+// checkin.scheduled for `cmd` as check-in `id`, on the stream schedule/ID,
+// by cmd.by ("cli" when empty). invalid_argument when the target is not an
+// address, the note is empty, or `every` is negative or under a second.
+result<std::vector<events::draft>> decide_schedule(const std::string& id,
+                                                   const add_checkin& cmd,
+                                                   int64_t now_ns);
+
+// checkin.cancelled for check-in `id`, by `by`; not_found when there is no
+// such check-in still to fire.
+result<std::vector<events::draft>> decide_cancel(
+    const std::map<std::string, checkin>& all, const std::string& id,
+    const std::string& by, int64_t now_ns);
+
+// checkin.fired for the timer of check-in `id` set for `due_ns`, with how
+// late it is at `now_ns`; nothing when the timer is stale (the check-in was
+// cancelled, fired for good, or moved to another time).
+std::vector<events::draft> decide_fire(
+    const std::map<std::string, checkin>& all, const std::string& id,
+    int64_t due_ns, int64_t now_ns);
 
 using scheduler_actor = caf::typed_actor<
     caf::replies_to<schedule_atom, add_checkin>::with<checkin_reply>,

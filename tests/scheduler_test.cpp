@@ -129,3 +129,105 @@ TEST(CheckinTest, NextDueSkipsMissedPeriods) {
 
 }  // namespace
 }  // namespace tmo::actors
+
+// The scheduler's decisions, pure: without actors, clocks or a log.
+namespace tmo::actors {
+namespace {
+
+std::string text_of(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
+// The one event a decision made, sealed and decoded as the log would.
+events::event sole(std::vector<events::draft> drafts) {
+  EXPECT_EQ(drafts.size(), 1u);
+  auto sealed = drafts.at(0).seal();
+  EXPECT_TRUE(sealed);
+  auto ev = events::event::decode(0, sealed->bytes());
+  EXPECT_TRUE(ev);
+  return std::move(*ev);
+}
+
+TEST(SchedulerDecide, ACheckInIsScheduledOnItsOwnStream) {
+  EXPECT_EQ(next_checkin_id(0), "c-1");
+  EXPECT_EQ(next_checkin_id(41), "c-42");
+  auto d = decide_schedule(
+      "c-3", {"alpha/dev-1", 900, 60'000'000'000, "check the PR", "alpha/pm"},
+      7);
+  ASSERT_TRUE(d) << d.error().message();
+  auto ev = sole(std::move(*d));
+  auto r = ev.reader();
+  EXPECT_EQ(text_of(r.getStream()), "schedule/c-3");
+  EXPECT_EQ(text_of(r.getActor()), "alpha/pm");
+  EXPECT_EQ(r.getTimeNs(), 7);
+  ASSERT_EQ(r.getPayload().which(), events::Event::Payload::CHECKIN_SCHEDULED);
+  auto s = r.getPayload().getCheckinScheduled();
+  EXPECT_EQ(text_of(s.getCheckinId()), "c-3");
+  EXPECT_EQ(text_of(s.getTarget()), "alpha/dev-1");
+  EXPECT_EQ(s.getDueNs(), 900);
+  EXPECT_EQ(s.getEveryNs(), 60'000'000'000);
+  EXPECT_EQ(text_of(s.getNote()), "check the PR");
+  // Nobody named: the CLI.
+  auto cli = decide_schedule("c-4", {"alpha/dev-1", 1, 0, "n", ""}, 0);
+  ASSERT_TRUE(cli);
+  EXPECT_EQ(text_of(sole(std::move(*cli)).reader().getActor()), "cli");
+}
+
+TEST(SchedulerDecide, RefusesWhatCannotBeACheckIn) {
+  auto why = [](add_checkin c) {
+    auto d = decide_schedule("c-1", c, 0);
+    EXPECT_FALSE(d);
+    return d ? std::string{} : d.error().message();
+  };
+  EXPECT_NE(why({"", 1, 0, "note", "cli"}), "");
+  EXPECT_EQ(why({"alpha/dev-1", 1, 0, "", "cli"}), "a check-in needs a note");
+  EXPECT_EQ(why({"alpha/dev-1", 1, -5, "n", "cli"}),
+            "--every must be positive");
+  EXPECT_EQ(why({"alpha/dev-1", 1, 999'999'999, "n", "cli"}),
+            "--every must be at least 1s");
+  EXPECT_TRUE(
+      decide_schedule("c-1", {"alpha/dev-1", 1, 1'000'000'000, "n", "cli"}, 0));
+}
+
+TEST(SchedulerDecide, CancelsOnlyAPendingCheckIn) {
+  std::map<std::string, checkin> all;
+  all["c-1"] = {"c-1", "alpha/dev-1", 100, 0, "n", false};
+  all["c-2"] = {"c-2", "alpha/dev-1", 100, 0, "n", true};
+  auto d = decide_cancel(all, "c-1", "cli", 5);
+  ASSERT_TRUE(d);
+  auto ev = sole(std::move(*d));
+  ASSERT_EQ(ev.reader().getPayload().which(),
+            events::Event::Payload::CHECKIN_CANCELLED);
+  auto c = ev.reader().getPayload().getCheckinCancelled();
+  EXPECT_EQ(text_of(c.getCheckinId()), "c-1");
+  EXPECT_EQ(text_of(c.getBy()), "cli");
+  for (auto id : {"c-2", "c-9"}) {
+    auto no = decide_cancel(all, id, "cli", 5);
+    ASSERT_FALSE(no);
+    EXPECT_EQ(no.error().code(), status::code::not_found);
+    EXPECT_EQ(no.error().message(), std::string("no pending check-in ") + id +
+                                        ": see tmo schedule list");
+  }
+}
+
+TEST(SchedulerDecide, FiresADueTimerWithHowLateAndIgnoresAStaleOne) {
+  std::map<std::string, checkin> all;
+  all["c-1"] = {"c-1", "alpha/dev-1", 1'000, 0, "n", false};
+  all["c-2"] = {"c-2", "alpha/dev-1", 1'000, 0, "n", true};
+  auto ev = sole(decide_fire(all, "c-1", 1'000, 1'250));
+  ASSERT_EQ(ev.reader().getPayload().which(),
+            events::Event::Payload::CHECKIN_FIRED);
+  EXPECT_EQ(ev.reader().getPayload().getCheckinFired().getLateByNs(), 250);
+  EXPECT_EQ(text_of(ev.reader().getActor()), "scheduler");
+  // Early (a timer that came in before its time) is not negative.
+  EXPECT_EQ(sole(decide_fire(all, "c-1", 1'000, 900))
+                .reader()
+                .getPayload()
+                .getCheckinFired()
+                .getLateByNs(),
+            0);
+  EXPECT_TRUE(decide_fire(all, "c-2", 1'000, 1'250).empty());  // done
+  EXPECT_TRUE(decide_fire(all, "c-1", 500, 1'250).empty());    // moved
+  EXPECT_TRUE(decide_fire(all, "c-9", 1'000, 1'250).empty());  // unknown
+}
+
+}  // namespace
+}  // namespace tmo::actors
