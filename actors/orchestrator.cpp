@@ -142,7 +142,7 @@ send_reply send_failed(status why, std::string id = "") {
 void start_team(self_ptr self, const std::string& name, log_port* log,
                 clock_port* clock, terminal_port* terminal) {
   auto& st = self->state;
-  std::vector<agent_state> members;
+  std::vector<agent_record> members;
   for (auto& m : st.teams[name].members) {
     auto it = st.staged.find(name + "/" + m.name);
     if (it == st.staged.end()) continue;
@@ -398,14 +398,13 @@ orchestrator_actor::behavior_type orchestrator(
             st.pms[to->team], deliver_atom_v, to->member,
             deliver_request{id, from->str(), msg.text, msg.kind});
       },
-      [=](observe_atom, std::string agent_name, std::string state,
-          std::string detail) {
-        auto a = parse_address(agent_name);
+      [=](observe_atom, observation o) {
+        auto a = parse_address(o.agent);
         if (!a || a->is_orchestrator()) return;
         auto it = self->state.pms.find(a->team);
-        if (it != self->state.pms.end())
-          self->send(it->second, observe_atom_v, a->member, std::move(state),
-                     std::move(detail));
+        if (it == self->state.pms.end()) return;
+        o.agent = a->member;  // as its project manager names it
+        self->send(it->second, observe_atom_v, std::move(o));
       },
       [=](hook_atom, hook_report r) {
         return record(self, log, decide_hook(r, clock->now_ns()));

@@ -12,7 +12,7 @@ std::string escalation_notice(const std::string& agent,
 
 pm_actor::behavior_type project_manager(
     pm_actor::stateful_pointer<pm_state> self, std::string team,
-    std::vector<agent_state> members, agent_config config, log_port* log,
+    std::vector<agent_record> members, agent_config config, log_port* log,
     clock_port* clock, terminal_port* terminal, message_router router) {
   self->state.team = team;
   auto sink = caf::actor_cast<escalation_sink>(self);
@@ -36,12 +36,10 @@ pm_actor::behavior_type project_manager(
         if (it == self->state.agents.end()) return missing(member);
         return self->delegate(it->second, deliver_atom_v, std::move(req));
       },
-      [=](observe_atom, std::string member, std::string state,
-          std::string detail) {
-        auto it = self->state.agents.find(member);
+      [=](observe_atom, observation o) {
+        auto it = self->state.agents.find(o.agent);
         if (it != self->state.agents.end())
-          self->send(it->second, observe_atom_v, std::move(state),
-                     std::move(detail));
+          self->send(it->second, observe_atom_v, std::move(o));
       },
       [=](report_atom, std::string member, std::string text) {
         auto it = self->state.agents.find(member);
@@ -63,7 +61,7 @@ pm_actor::behavior_type project_manager(
       },
       [=](spawn_atom, std::string member, std::string role, std::string profile,
           std::string project_dir, std::string command, int64_t at) {
-        agent_state a;
+        agent_record a;
         a.self = address{team, member};
         a.role = std::move(role);
         a.profile = std::move(profile);

@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 
 #include "actors/records.hpp"
+#include "events/agent_state.hpp"
 #include "events/status.hpp"
 
 namespace tmo {
@@ -181,12 +182,28 @@ typename Inspector::result_type inspect(Inspector& f, agent_stats& x) {
   return f(caf::meta::type_name("agent_stats"), x.agent, x.counts);
 }
 
+// What a terminal saw of an agent: its state, and what the screen showed
+// with it (the approval asked, why it exited). `agent` names it as the
+// receiver knows it: "TEAM/MEMBER" to the orchestrator, "MEMBER" to a
+// project manager; an agent actor ignores it (it is about itself).
+struct observation {
+  std::string agent;
+  agent_state state = agent_state::unknown;
+  std::string detail;
+  friend bool operator==(const observation&, const observation&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, observation& x) {
+  return f(caf::meta::type_name("observation"), x.agent, x.state, x.detail);
+}
+
 // One agent as `tmo status` and `tmo agent list` show it.
 struct agent_info {
   std::string name;  // "alpha/dev-1"
   std::string role;
   std::string profile;
-  std::string state;
+  agent_state state = agent_state::unknown;
   int64_t state_since_ns = 0;
   int64_t last_activity_ns = 0;
   std::string blocked;
@@ -320,4 +337,5 @@ CAF_ADD_TYPE_ID(tmo, (tmo::actors::pane_snapshot))
 CAF_ADD_ATOM(tmo, tmo::actors, hook_atom, "hook")
 CAF_ADD_ATOM(tmo, tmo::actors, answered_atom, "answered")
 CAF_ADD_ATOM(tmo, tmo::actors, snapshot_atom, "snapshot")
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::observation))
 CAF_END_TYPE_ID_BLOCK(tmo)

@@ -91,10 +91,10 @@ void pane_watcher::window_closed(const std::string& window) {
 
 void pane_watcher::lost(watched_pane& p, const std::string& why) {
   p.dead = p.exit_reported = true;
-  report(p, "exited", why);
+  report(p, agent_state::exited, why);
 }
 
-void pane_watcher::hooked(const std::string& agent, const std::string& state,
+void pane_watcher::hooked(const std::string& agent, agent_state state,
                           const std::string& detail) {
   auto* q = find(agent);
   if (q == nullptr) {
@@ -121,7 +121,7 @@ void pane_watcher::died(watched_pane& p, const std::string& status, int tries) {
   p.dead = true;
   if (!status.empty() || tries >= 10) {
     p.exit_reported = true;
-    report(p, "exited",
+    report(p, agent_state::exited,
            status.empty() ? "its pane died" : "exit status " + status);
     p.last_snapshot = 0;  // the last screen is stored (if it changed)
     capture(p, nullptr);
@@ -220,7 +220,7 @@ screen_reading pane_watcher::read_screen(watched_pane& p,
     died(p, "", 0);
     return r;
   }
-  std::string state = p.dead ? "exited" : to_string(r.state);
+  agent_state state = p.dead ? agent_state::exited : r.state;
   std::string detail = p.dead ? p.detail : detail_of(r);
   auto hash = fnv_hex(text);
   auto t = now();
@@ -253,7 +253,7 @@ screen_reading pane_watcher::read_screen(watched_pane& p,
   return r;
 }
 
-void pane_watcher::report(watched_pane& p, const std::string& state,
+void pane_watcher::report(watched_pane& p, agent_state state,
                           const std::string& detail) {
   p.hook.reported();
   p.state = state;

@@ -476,26 +476,6 @@ bool is_word_prompt(std::string_view l) {
 
 }  // namespace
 
-const char* to_string(agent_state s) {
-  switch (s) {
-    case agent_state::busy:
-      return "busy";
-    case agent_state::idle:
-      return "idle";
-    case agent_state::waiting_approval:
-      return "waiting_approval";
-    case agent_state::waiting_input:
-      return "waiting_input";
-    case agent_state::rate_limited:
-      return "rate_limited";
-    case agent_state::exited:
-      return "exited";
-    case agent_state::unknown:
-      return "unknown";
-  }
-  return "unknown";
-}
-
 // ---- public: the input box ---------------------------------------------
 
 std::optional<std::string> input_text(const profile& p, std::string_view text,
