@@ -251,23 +251,24 @@ void settle(self_ptr self, log_port* log, clock_port* clock,
     out.push_back(std::move(esc));
   }
   auto who = a.self;
-  append_then(self, log, std::move(out),
-              [=](uint64_t, uint64_t, const std::string& error) {
-                self->state.typing.clear();
-                send_reply r;
-                r.message_id = m.id;
-                r.attempts = m.attempts;
-                if (!error.empty())
-                  r.status = append_status(error);
-                else if (!ok)
-                  r.status = status::io_error("not delivered to " + who.str() +
-                                              ": " + reason);
-                answer(self, m.id, std::move(r));
-                if (error.empty() && !ok)
-                  self->send(pm, escalate_atom_v, who.str(), level,
-                             std::string{"message.failed"}, detail);
-                pump(self, log, clock, terminal, pm);
-              });
+  append_then(
+      self, log, std::move(out),
+      [=](uint64_t, uint64_t, const std::string& error) {
+        self->state.typing.clear();
+        send_reply r;
+        r.message_id = m.id;
+        r.attempts = m.attempts;
+        if (!error.empty())
+          r.status = append_status(error);
+        else if (!ok)
+          r.status =
+              status::io_error("not delivered to " + who.str() + ": " + reason);
+        answer(self, m.id, std::move(r));
+        if (error.empty() && !ok)
+          self->send(pm, escalate_atom_v,
+                     escalation{who.str(), level, "message.failed", detail});
+        pump(self, log, clock, terminal, pm);
+      });
 }
 
 void attempt(self_ptr self, log_port* log, clock_port* clock,
@@ -368,12 +369,10 @@ agent_actor::behavior_type agent(
     auto me = caf::actor_cast<caf::actor>(self);
     terminal->open(req, [me](result<pane_opened> r) {
       if (r)
-        caf::anon_send(me, pane_opened_atom_v, r->pane_id, r->target, r->socket,
-                       r->command, r->reattached, std::string{});
+        caf::anon_send(me, pane_opened_atom_v, pane_open_result{*r, ""});
       else
-        caf::anon_send(me, pane_opened_atom_v, std::string{}, std::string{},
-                       std::string{}, std::string{}, false,
-                       r.error().message());
+        caf::anon_send(me, pane_opened_atom_v,
+                       pane_open_result{{}, r.error().message()});
     });
   }
   // What the log says is still to do: undelivered messages (a retry types
@@ -531,8 +530,8 @@ agent_actor::behavior_type agent(
         append_then(self, log, std::move(v),
                     [=](uint64_t, uint64_t, const std::string& error) {
                       if (error.empty())
-                        self->send(pm, escalate_atom_v, who, lvl,
-                                   std::string{"stuck"}, what);
+                        self->send(pm, escalate_atom_v,
+                                   escalation{who, lvl, "stuck", what});
                       arm_stuck_timer(self, clock);
                     });
       },
@@ -583,18 +582,20 @@ agent_actor::behavior_type agent(
         e.setBusyForNs(busy_for);
         std::vector<events::draft> v;
         v.push_back(std::move(d));
-        append_then(self, log, std::move(v),
-                    [=](uint64_t, uint64_t, const std::string& error) {
-                      if (error.empty())
-                        self->send(
-                            pm, escalate_atom_v, who, std::string{"self"},
-                            std::string{"git.reminded"},
-                            "REMINDER: you have worked " + minutes(busy_for) +
-                                " with no new commit in " + dir +
-                                ". Commit what you have now: git add -A && "
-                                "git commit -m \"<what you did>\"");
-                      arm_commit_timer(self, clock);
-                    });
+        append_then(
+            self, log, std::move(v),
+            [=](uint64_t, uint64_t, const std::string& error) {
+              if (error.empty())
+                self->send(
+                    pm, escalate_atom_v,
+                    escalation{who, "self", "git.reminded",
+                               "REMINDER: you have worked " +
+                                   minutes(busy_for) +
+                                   " with no new commit in " + dir +
+                                   ". Commit what you have now: git add -A "
+                                   "&& git commit -m \"<what you did>\""});
+              arm_commit_timer(self, clock);
+            });
       },
       [=](git_done_atom, std::string hash, uint32_t files, std::string error) {
         auto& st = self->state;
@@ -641,9 +642,8 @@ agent_actor::behavior_type agent(
           std::string error) {
         finish_append(self->state, id, first, last, error);
       },
-      [=](pane_opened_atom, std::string pane, std::string target,
-          std::string socket, std::string command, bool reattached,
-          std::string error) {
+      [=](pane_opened_atom, const pane_open_result& r) {
+        const auto& error = r.error;
         if (!error.empty()) {
           self->send(
               self, observe_atom_v,
@@ -651,14 +651,15 @@ agent_actor::behavior_type agent(
                           "could not start: " + error});
           return;
         }
-        if (pane.empty()) return;  // a terminal without panes
+        const auto& p = r.pane;
+        if (p.pane_id.empty()) return;  // a terminal without panes
         events::draft d(my_stream(self), "terminal", clock->now_ns());
         auto e = d.payload().initPaneOpened();
-        e.setPaneId(text(pane));
-        e.setTarget(text(target));
-        e.setSocket(text(socket));
-        e.setCommand(text(command));
-        e.setReattached(reattached);
+        e.setPaneId(text(p.pane_id));
+        e.setTarget(text(p.target));
+        e.setSocket(text(p.socket));
+        e.setCommand(text(p.command));
+        e.setReattached(p.reattached);
         std::vector<events::draft> v;
         v.push_back(std::move(d));
         append_then(self, log, std::move(v),

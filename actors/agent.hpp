@@ -119,15 +119,12 @@ using agent_actor = caf::typed_actor<
     caf::reacts_to<git_done_atom, std::string, uint32_t, std::string>,
     caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>,
     caf::reacts_to<delivered_atom, uint64_t, bool, uint32_t, std::string>,
-    // The terminal's answer to open(): pane id, target, socket, command,
-    // reattached, error.
-    caf::reacts_to<pane_opened_atom, std::string, std::string, std::string,
-                   std::string, bool, std::string>>;
+    // The terminal's answer to open().
+    caf::reacts_to<pane_opened_atom, pane_open_result>>;
 
 // Who an agent reports its escalations to (its project manager actor).
 using escalation_sink =
-    caf::typed_actor<caf::reacts_to<escalate_atom, std::string, std::string,
-                                    std::string, std::string>>;
+    caf::typed_actor<caf::reacts_to<escalate_atom, escalation>>;
 
 struct agent_actor_state {
   agent_record agent;

@@ -180,8 +180,8 @@ void escalate_exchanges(self_ptr self, log_port* log, clock_port* clock,
               [=](uint64_t, uint64_t, const std::string& error) {
                 auto it = self->state.pms.find(team);
                 if (error.empty() && it != self->state.pms.end())
-                  self->send(it->second, escalate_atom_v, who, level,
-                             std::string{"exchanges"}, detail);
+                  self->send(it->second, escalate_atom_v,
+                             escalation{who, level, "exchanges", detail});
               });
 }
 
@@ -476,9 +476,10 @@ orchestrator_actor::behavior_type orchestrator(
                             "team " + cmd.team + " has no PM actor")));
                         return;
                       }
-                      self->send(pm->second, spawn_atom_v, name, cmd.role,
-                                 profile, st.teams[cmd.team].project_dir,
-                                 cmd.command, clock->now_ns());
+                      self->send(pm->second, spawn_atom_v,
+                                 spawn_member{name, cmd.role, profile,
+                                              st.teams[cmd.team].project_dir,
+                                              cmd.command, clock->now_ns()});
                       team_reply done;
                       done.members = {name};
                       done.first_seq = first;

@@ -27,12 +27,9 @@ using pm_actor = caf::typed_actor<
     caf::reacts_to<observe_atom, observation>,
     caf::reacts_to<report_atom, std::string, std::string>,
     caf::replies_to<list_agents_atom>::with<std::vector<agent_info>>,
-    caf::reacts_to<escalate_atom, std::string, std::string, std::string,
-                   std::string>,
-    // A new member (name, role, profile, project dir, command, spawned
-    // at): its agent actor starts fresh.
-    caf::reacts_to<spawn_atom, std::string, std::string, std::string,
-                   std::string, std::string, int64_t>,
+    caf::reacts_to<escalate_atom, escalation>,
+    // A new member: its agent actor starts fresh.
+    caf::reacts_to<spawn_atom, spawn_member>,
     caf::reacts_to<kill_atom, std::string>>;
 
 struct pm_state {

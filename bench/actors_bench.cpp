@@ -103,8 +103,7 @@ figures run(caf::atom_value policy, size_t n) {
     fixed_clock clock;
     null_terminal terminal;
     auto sink = sys.spawn([]() -> actors::escalation_sink::behavior_type {
-      return {[](actors::escalate_atom, std::string, std::string, std::string,
-                 std::string) {}};
+      return {[](actors::escalate_atom, actors::escalation) {}};
     });
     std::vector<actors::agent_actor> agents;
     agents.reserve(n);
