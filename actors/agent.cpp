@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "actors/team.hpp"
+#include "events/strings.hpp"
 
 namespace tmo::actors {
 
@@ -15,8 +16,7 @@ std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
 // "none", "-", "no", "n/a" and "" in a STATUS's Blocked say it is not.
 bool real_block(std::string b) {
-  std::transform(b.begin(), b.end(), b.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  b = strings::lower(b);
   while (!b.empty() && (b.back() == '.' || b.back() == ' ')) b.pop_back();
   return !(b.empty() || b == "none" || b == "no" || b == "-" || b == "n/a" ||
            b == "nothing");

@@ -3,21 +3,11 @@
 #include <cstdio>
 
 #include "adapters/delivery.hpp"
+#include "events/strings.hpp"
 
 namespace tmo::adapters {
 
 namespace {
-
-std::string fnv_hex(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 std::string join_lines(const std::vector<std::string>& v) {
   std::string out;
@@ -222,7 +212,7 @@ screen_reading pane_watcher::read_screen(watched_pane& p,
   }
   agent_state state = p.dead ? agent_state::exited : r.state;
   std::string detail = p.dead ? p.detail : detail_of(r);
-  auto hash = fnv_hex(text);
+  auto hash = strings::fnv1a_hex(text);
   auto t = now();
   bool changed = state != p.state || detail != p.detail;
   if (hash != p.hash &&

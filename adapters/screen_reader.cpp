@@ -35,6 +35,7 @@ using detail::lower;
 using detail::replace_all;
 using detail::starts_with;
 using detail::trim;
+using strings::join;
 
 constexpr size_t max_lines = 200;
 constexpr size_t max_line_bytes = 2000;
@@ -303,15 +304,6 @@ std::vector<std::string> block_above(const screen& s, size_t question) {
     if (is_rule(raw)) break;
     if (trim(raw).empty()) continue;
     out.insert(out.begin(), std::string(unbox(raw)));
-  }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
   }
   return out;
 }

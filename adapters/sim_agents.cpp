@@ -7,6 +7,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/type_ids.hpp"
+#include "events/strings.hpp"
 
 namespace tmo::adapters {
 
@@ -40,14 +41,7 @@ namespace {
 
 using namespace std::chrono;
 
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+using strings::fnv1a;
 
 const std::vector<std::string>& blockers() {
   static const std::vector<std::string> b = {
