@@ -7,19 +7,6 @@
 
 namespace tmo::adapters {
 
-namespace {
-
-std::string join_lines(const std::vector<std::string>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out += '\n';
-    out += v[i];
-  }
-  return out;
-}
-
-}  // namespace
-
 int64_t settled_since(int64_t idle_since, agent_state s, int64_t now,
                       int64_t settle_ns) {
   if (idle_since == 0 && s == agent_state::idle) return now;
@@ -164,7 +151,7 @@ void pane_watcher::capture(watched_pane& p,
           return;
         }
         screen_view v;
-        v.text = join_lines(n.body);
+        v.text = strings::join(n.body, "\n");
         v.reading = read_screen(*q, v.text);
         if (q->dirty && !q->dead) schedule_capture(*q, 0);
         if (then) then(&v);

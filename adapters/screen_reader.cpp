@@ -358,6 +358,11 @@ void fill_details(const profile& p, const screen& s, size_t question,
         a.description = body.back();
         body.pop_back();
       }
+      // The command starts at its first line with text.
+      auto first =
+          std::find_if(body.begin(), body.end(),
+                       [](const std::string& l) { return !l.empty(); });
+      body.erase(body.begin(), first);
       a.command = join(body, "\n");
     } else if (a.target.empty() && !body.empty()) {
       a.target = body.front();

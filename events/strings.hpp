@@ -11,17 +11,14 @@
 
 namespace tmo::strings {
 
-// The parts with `sep` between them: join({"a", "b"}, ", ") is "a, b".
-// Empty parts before the first text vanish with their separators (a
-// screen's block joined by lines does not start with blank ones); after
-// it, an empty part keeps its separator: join({"", "a", "", "b"}, "|") is
-// "a||b".
+// The parts with `sep` between each two: join({"a", "", "b"}, "|") is
+// "a||b"; no parts give "".
 inline std::string join(const std::vector<std::string>& parts,
                         std::string_view sep) {
   std::string out;
-  for (auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += sep;
+    out += parts[i];
   }
   return out;
 }

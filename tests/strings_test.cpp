@@ -10,10 +10,9 @@ TEST(StringsTest, JoinPutsTheSeparatorBetweenParts) {
   EXPECT_EQ(join({"a"}, ", "), "a");
   EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
   EXPECT_EQ(join({"ls", "-l"}, " "), "ls -l");
-  // Empty parts before the first text vanish; after it they keep their
-  // separators.
-  EXPECT_EQ(join({"", "", "b"}, "|"), "b");
-  EXPECT_EQ(join({"", "a", "", "b"}, "|"), "a||b");
+  // Every part keeps its separators, empty ones too (a screen's lines).
+  EXPECT_EQ(join({"", "", "b"}, "\n"), "\n\nb");
+  EXPECT_EQ(join({"", "a", "", "b"}, "|"), "|a||b");
   EXPECT_EQ(join({"a", ""}, "|"), "a|");
 }
 
