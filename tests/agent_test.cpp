@@ -96,6 +96,20 @@ TEST(AgentFold, TracksStateInboxAndBlocks) {
   EXPECT_FALSE(b.fold().exists);
 }
 
+// agent.state_changed stores the state as text: each text tmo writes folds
+// back to its state, and a text it does not know reads as unknown.
+TEST(AgentFold, TheStoredTextFoldsToTheState) {
+  stream_builder b(0);
+  b.add(spawned).add(state_to("waiting_approval", "Bash: make"));
+  auto s = b.fold();
+  EXPECT_EQ(s.state, agent_state::waiting_approval);
+  EXPECT_EQ(s.detail, "Bash: make");
+  b.add(state_to("rate_limited"));
+  EXPECT_EQ(b.fold().state, agent_state::rate_limited);
+  b.add(state_to("napping"));
+  EXPECT_EQ(b.fold().state, agent_state::unknown);
+}
+
 TEST(AgentFold, NothingIsTypedIntoADialogAndCheckinsWaitForIdle) {
   stream_builder b(0);
   b.add(spawned);
