@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "actors/team.hpp"
+#include "events/strings.hpp"
 
 namespace tmo::actors {
 
@@ -13,14 +14,9 @@ namespace {
 using events::text;
 std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
-bool waiting_on_person(const std::string& state) {
-  return state == "waiting_approval" || state == "waiting_input";
-}
-
 // "none", "-", "no", "n/a" and "" in a STATUS's Blocked say it is not.
 bool real_block(std::string b) {
-  std::transform(b.begin(), b.end(), b.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  b = strings::lower(b);
   while (!b.empty() && (b.back() == '.' || b.back() == ' ')) b.pop_back();
   return !(b.empty() || b == "none" || b == "no" || b == "-" || b == "n/a" ||
            b == "nothing");
@@ -32,7 +28,7 @@ std::string minutes(int64_t ns) {
 
 }  // namespace
 
-void apply_agent(agent_state& s, events::Event::Reader ev) {
+void apply_agent(agent_record& s, events::Event::Reader ev) {
   using P = events::Event::Payload;
   auto p = ev.getPayload();
   auto now = ev.getTimeNs();
@@ -40,7 +36,7 @@ void apply_agent(agent_state& s, events::Event::Reader ev) {
   switch (p.which()) {
     case P::AGENT_SPAWNED: {
       // A new life: nothing of an earlier agent of the name carries over.
-      s = agent_state{};
+      s = agent_record{};
       s.last_activity_ns = now;
       auto a = p.getAgentSpawned();
       s.self = address{str(a.getTeam()), str(a.getName())};
@@ -49,19 +45,22 @@ void apply_agent(agent_state& s, events::Event::Reader ev) {
       s.project_dir = str(a.getProjectDir());
       s.command = str(a.getCommand());
       s.exists = true;
-      s.state = "unknown";
+      s.state = agent_state::unknown;
       s.state_since_ns = now;
       break;
     }
     case P::AGENT_KILLED:
       s.exists = false;
-      s.state = "exited";
+      s.state = agent_state::exited;
       s.state_since_ns = now;
       break;
     case P::AGENT_STATE_CHANGED: {
       auto c = p.getAgentStateChanged();
-      s.state = str(c.getTo());
-      bool working = s.state == "busy" || s.state == "waiting_approval";
+      // A text tmo does not know (none is written) reads as unknown.
+      s.state =
+          parse_agent_state(str(c.getTo())).value_or(agent_state::unknown);
+      bool working = s.state == agent_state::busy ||
+                     s.state == agent_state::waiting_approval;
       if (!working)
         s.busy_since_ns = 0;
       else if (s.busy_since_ns == 0)
@@ -122,24 +121,25 @@ void apply_agent(agent_state& s, events::Event::Reader ev) {
   if (stuck_since(s) == 0) s.escalated = 0;
 }
 
-bool ready_for(const agent_state& s, const queued_message& m) {
+bool ready_for(const agent_record& s, const queued_message& m) {
   if (!s.exists) return false;
-  if (waiting_on_person(s.state) || s.state == "rate_limited" ||
-      s.state == "exited")
+  if (waits_on_person(s.state) || s.state == agent_state::rate_limited ||
+      s.state == agent_state::exited)
     return false;
-  if (m.kind == "checkin") return s.state == "idle" || s.state == "unknown";
+  if (m.kind == "checkin")
+    return s.state == agent_state::idle || s.state == agent_state::unknown;
   return true;
 }
 
-int64_t stuck_since(const agent_state& s) {
+int64_t stuck_since(const agent_record& s) {
   int64_t since = 0;
   if (!s.blocked.empty()) since = s.blocked_since_ns;
-  if (waiting_on_person(s.state) && (since == 0 || s.state_since_ns < since))
+  if (waits_on_person(s.state) && (since == 0 || s.state_since_ns < since))
     since = s.state_since_ns;
   return since;
 }
 
-int stuck_level(const agent_state& s, int64_t now_ns, const agent_config& c) {
+int stuck_level(const agent_record& s, int64_t now_ns, const agent_config& c) {
   auto since = stuck_since(s);
   if (since == 0 || !s.exists) return 0;
   auto stuck_for = now_ns - since;
@@ -149,7 +149,7 @@ int stuck_level(const agent_state& s, int64_t now_ns, const agent_config& c) {
   return level > s.escalated ? level : 0;
 }
 
-int64_t commit_due(const agent_state& s, const agent_config& c,
+int64_t commit_due(const agent_record& s, const agent_config& c,
                    int64_t last_commit_ns) {
   if (s.busy_since_ns == 0 || !s.exists) return 0;
   return std::max({s.busy_since_ns, s.committed_ns, last_commit_ns}) +
@@ -192,13 +192,13 @@ void answer(self_ptr self, const std::string& id, send_reply r) {
   self->state.waiting.erase(it);
 }
 
-std::string queued_reason(const agent_state& s, const queued_message& m) {
+std::string queued_reason(const agent_record& s, const queued_message& m) {
   auto who = s.self.str();
   if (!s.exists) return who + " is gone";
-  if (m.kind == "checkin" && s.state != "idle")
-    return who + " is " + s.state + ": " + m.id +
+  if (m.kind == "checkin" && s.state != agent_state::idle)
+    return who + " is " + to_string(s.state) + ": " + m.id +
            " is queued and will be delivered when it is idle";
-  return who + " is " + s.state + ": " + m.id +
+  return who + " is " + to_string(s.state) + ": " + m.id +
          " is queued and will be delivered when it can take input";
 }
 
@@ -251,23 +251,24 @@ void settle(self_ptr self, log_port* log, clock_port* clock,
     out.push_back(std::move(esc));
   }
   auto who = a.self;
-  append_then(self, log, std::move(out),
-              [=](uint64_t, uint64_t, const std::string& error) {
-                self->state.typing.clear();
-                send_reply r;
-                r.message_id = m.id;
-                r.attempts = m.attempts;
-                if (!error.empty())
-                  r.status = append_status(error);
-                else if (!ok)
-                  r.status = status::io_error("not delivered to " + who.str() +
-                                              ": " + reason);
-                answer(self, m.id, std::move(r));
-                if (error.empty() && !ok)
-                  self->send(pm, escalate_atom_v, who.str(), level,
-                             std::string{"message.failed"}, detail);
-                pump(self, log, clock, terminal, pm);
-              });
+  append_then(
+      self, log, std::move(out),
+      [=](uint64_t, uint64_t, const std::string& error) {
+        self->state.typing.clear();
+        send_reply r;
+        r.message_id = m.id;
+        r.attempts = m.attempts;
+        if (!error.empty())
+          r.status = append_status(error);
+        else if (!ok)
+          r.status =
+              status::io_error("not delivered to " + who.str() + ": " + reason);
+        answer(self, m.id, std::move(r));
+        if (error.empty() && !ok)
+          self->send(pm, escalate_atom_v,
+                     escalation{who.str(), level, "message.failed", detail});
+        pump(self, log, clock, terminal, pm);
+      });
 }
 
 void attempt(self_ptr self, log_port* log, clock_port* clock,
@@ -355,24 +356,23 @@ void arm_stuck_timer(self_ptr self, clock_port* clock) {
 }  // namespace
 
 agent_actor::behavior_type agent(
-    agent_actor::stateful_pointer<agent_actor_state> self, agent_state initial,
+    agent_actor::stateful_pointer<agent_actor_state> self, agent_record initial,
     agent_config config, log_port* log, clock_port* clock,
     terminal_port* terminal, escalation_sink pm) {
   self->state.agent = std::move(initial);
   self->state.config = config;
-  if (self->state.agent.exists && self->state.agent.state != "exited") {
+  if (self->state.agent.exists &&
+      self->state.agent.state != agent_state::exited) {
     // Its terminal: a new pane, or the one it had before a restart.
     auto& a = self->state.agent;
     pane_request req{a.self.str(), a.role, a.profile, a.project_dir, a.command};
     auto me = caf::actor_cast<caf::actor>(self);
     terminal->open(req, [me](result<pane_opened> r) {
       if (r)
-        caf::anon_send(me, pane_opened_atom_v, r->pane_id, r->target, r->socket,
-                       r->command, r->reattached, std::string{});
+        caf::anon_send(me, pane_opened_atom_v, pane_open_result{*r, ""});
       else
-        caf::anon_send(me, pane_opened_atom_v, std::string{}, std::string{},
-                       std::string{}, std::string{}, false,
-                       r.error().message());
+        caf::anon_send(me, pane_opened_atom_v,
+                       pane_open_result{{}, r.error().message()});
     });
   }
   // What the log says is still to do: undelivered messages (a retry types
@@ -450,23 +450,25 @@ agent_actor::behavior_type agent(
             });
         return rp;
       },
-      [=](observe_atom, std::string state, std::string detail) {
+      [=](observe_atom, observation o) {
+        auto state = o.state;
+        auto& detail = o.detail;
         auto& a = self->state.agent;
         auto& seen = self->state.observed;
         if (!seen) seen.emplace(a.state, a.detail);
         if (!a.exists || (state == seen->first && detail == seen->second))
           return;
-        std::string from = seen->first;
+        auto from = seen->first;
         *seen = {state, detail};
         ++self->state.observing;
         events::draft d(my_stream(self), "terminal", clock->now_ns());
         auto e = d.payload().initAgentStateChanged();
-        e.setFrom(text(from));
-        e.setTo(text(state));
+        e.setFrom(to_string(from));
+        e.setTo(to_string(state));
         e.setReason(text(detail));
         std::vector<events::draft> v;
         v.push_back(std::move(d));
-        if (state == "exited" && from != "exited") {
+        if (state == agent_state::exited && from != agent_state::exited) {
           // The program in its pane ended: how, in the same write.
           events::draft x(my_stream(self), "terminal", clock->now_ns());
           auto ex = x.payload().initAgentExited();
@@ -513,7 +515,8 @@ agent_actor::behavior_type agent(
         std::string what =
             !a.blocked.empty() && a.blocked_since_ns == since
                 ? "blocked for " + minutes(now - since) + ": " + a.blocked
-                : a.state + " for " + minutes(now - since) +
+                : to_string(a.state) + std::string(" for ") +
+                      minutes(now - since) +
                       (a.detail.empty() ? "" : ": " + a.detail);
         auto lvl = std::string(level == 2 ? "orchestrator" : "pm");
         events::draft d(my_stream(self), "orchestrator", now);
@@ -527,8 +530,8 @@ agent_actor::behavior_type agent(
         append_then(self, log, std::move(v),
                     [=](uint64_t, uint64_t, const std::string& error) {
                       if (error.empty())
-                        self->send(pm, escalate_atom_v, who, lvl,
-                                   std::string{"stuck"}, what);
+                        self->send(pm, escalate_atom_v,
+                                   escalation{who, lvl, "stuck", what});
                       arm_stuck_timer(self, clock);
                     });
       },
@@ -579,18 +582,20 @@ agent_actor::behavior_type agent(
         e.setBusyForNs(busy_for);
         std::vector<events::draft> v;
         v.push_back(std::move(d));
-        append_then(self, log, std::move(v),
-                    [=](uint64_t, uint64_t, const std::string& error) {
-                      if (error.empty())
-                        self->send(
-                            pm, escalate_atom_v, who, std::string{"self"},
-                            std::string{"git.reminded"},
-                            "REMINDER: you have worked " + minutes(busy_for) +
-                                " with no new commit in " + dir +
-                                ". Commit what you have now: git add -A && "
-                                "git commit -m \"<what you did>\"");
-                      arm_commit_timer(self, clock);
-                    });
+        append_then(
+            self, log, std::move(v),
+            [=](uint64_t, uint64_t, const std::string& error) {
+              if (error.empty())
+                self->send(
+                    pm, escalate_atom_v,
+                    escalation{who, "self", "git.reminded",
+                               "REMINDER: you have worked " +
+                                   minutes(busy_for) +
+                                   " with no new commit in " + dir +
+                                   ". Commit what you have now: git add -A "
+                                   "&& git commit -m \"<what you did>\""});
+              arm_commit_timer(self, clock);
+            });
       },
       [=](git_done_atom, std::string hash, uint32_t files, std::string error) {
         auto& st = self->state;
@@ -627,30 +632,34 @@ agent_actor::behavior_type agent(
         i.last_activity_ns = a.last_activity_ns;
         i.blocked = a.blocked;
         for (auto& m : a.inbox) i.queued.push_back(m.id);
-        if (waiting_on_person(a.state)) i.waiting_on = a.detail;
-        if (a.state == "exited" || a.state == "rate_limited") i.why = a.detail;
+        if (waits_on_person(a.state)) i.waiting_on = a.detail;
+        if (a.state == agent_state::exited ||
+            a.state == agent_state::rate_limited)
+          i.why = a.detail;
         return i;
       },
       [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,
           std::string error) {
         finish_append(self->state, id, first, last, error);
       },
-      [=](pane_opened_atom, std::string pane, std::string target,
-          std::string socket, std::string command, bool reattached,
-          std::string error) {
+      [=](pane_opened_atom, const pane_open_result& r) {
+        const auto& error = r.error;
         if (!error.empty()) {
-          self->send(self, observe_atom_v, std::string{"exited"},
-                     "could not start: " + error);
+          self->send(
+              self, observe_atom_v,
+              observation{self->state.agent.self.str(), agent_state::exited,
+                          "could not start: " + error});
           return;
         }
-        if (pane.empty()) return;  // a terminal without panes
+        const auto& p = r.pane;
+        if (p.pane_id.empty()) return;  // a terminal without panes
         events::draft d(my_stream(self), "terminal", clock->now_ns());
         auto e = d.payload().initPaneOpened();
-        e.setPaneId(text(pane));
-        e.setTarget(text(target));
-        e.setSocket(text(socket));
-        e.setCommand(text(command));
-        e.setReattached(reattached);
+        e.setPaneId(text(p.pane_id));
+        e.setTarget(text(p.target));
+        e.setSocket(text(p.socket));
+        e.setCommand(text(p.command));
+        e.setReattached(p.reattached);
         std::vector<events::draft> v;
         v.push_back(std::move(d));
         append_then(self, log, std::move(v),

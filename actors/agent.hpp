@@ -61,14 +61,16 @@ struct queued_message {
   std::string last_error;
 };
 
-struct agent_state {
+// The fold of an agent's stream (agent/TEAM/MEMBER): what apply_agent()
+// makes of its events.
+struct agent_record {
   address self;
   std::string role;
   std::string profile;
   std::string project_dir;
   std::string command;  // the launch command override, or ""
   bool exists = false;  // spawned and not killed
-  std::string state = "unknown";
+  agent_state state = agent_state::unknown;
   std::string detail;  // what the screen showed with it (the approval asked)
   int64_t state_since_ns = 0;
   int64_t last_activity_ns = 0;  // last event of this agent
@@ -85,30 +87,30 @@ struct agent_state {
 // for commit_after since the latest of: going busy, the project's last
 // commit (`last_commit_ns`), tmo's last reminder or commit for it. 0 when it
 // is not working (busy, or asking an approval mid-work).
-int64_t commit_due(const agent_state& s, const agent_config& c,
+int64_t commit_due(const agent_record& s, const agent_config& c,
                    int64_t last_commit_ns);
 
 // Folds one event of the agent's stream (agent/TEAM/MEMBER) into its state.
-void apply_agent(agent_state& s, events::Event::Reader ev);
+void apply_agent(agent_record& s, events::Event::Reader ev);
 
 // Whether a message may be typed now: not into a dialog, a rate-limited
 // or exited agent; a check-in only when idle (or not yet observed).
-bool ready_for(const agent_state& s, const queued_message& m);
+bool ready_for(const agent_record& s, const queued_message& m);
 
 // Since when the agent has been stuck (blocked, or waiting on a person),
 // or 0 when it is not.
-int64_t stuck_since(const agent_state& s);
+int64_t stuck_since(const agent_record& s);
 
 // The escalation due at `now`: 0 none, 1 to the PM, 2 to the orchestrator.
 // Only a level above the one already raised in this spell.
-int stuck_level(const agent_state& s, int64_t now_ns, const agent_config& c);
+int stuck_level(const agent_record& s, int64_t now_ns, const agent_config& c);
 
 // The wait before attempt `n` (n >= 2): first_backoff doubled n-2 times.
 int64_t backoff_ns(const agent_config& c, uint32_t attempt);
 
 using agent_actor = caf::typed_actor<
     caf::replies_to<deliver_atom, deliver_request>::with<send_reply>,
-    caf::reacts_to<observe_atom, std::string, std::string>,
+    caf::reacts_to<observe_atom, observation>,
     caf::reacts_to<report_atom, std::string>,
     caf::replies_to<get_atom>::with<agent_info>,
     caf::reacts_to<retry_atom, std::string>, caf::reacts_to<tick_atom, int64_t>,
@@ -117,18 +119,15 @@ using agent_actor = caf::typed_actor<
     caf::reacts_to<git_done_atom, std::string, uint32_t, std::string>,
     caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>,
     caf::reacts_to<delivered_atom, uint64_t, bool, uint32_t, std::string>,
-    // The terminal's answer to open(): pane id, target, socket, command,
-    // reattached, error.
-    caf::reacts_to<pane_opened_atom, std::string, std::string, std::string,
-                   std::string, bool, std::string>>;
+    // The terminal's answer to open().
+    caf::reacts_to<pane_opened_atom, pane_open_result>>;
 
 // Who an agent reports its escalations to (its project manager actor).
 using escalation_sink =
-    caf::typed_actor<caf::reacts_to<escalate_atom, std::string, std::string,
-                                    std::string, std::string>>;
+    caf::typed_actor<caf::reacts_to<escalate_atom, escalation>>;
 
 struct agent_actor_state {
-  agent_state agent;
+  agent_record agent;
   agent_config config;
   std::map<uint64_t, append_done> appends;
   std::map<uint64_t, std::function<void(bool, uint32_t, const std::string&)>>
@@ -140,7 +139,7 @@ struct agent_actor_state {
   // applied yet), the last of them: the next report is compared with it,
   // not with agent.state, so that one coming back to the applied state
   // meanwhile is not dropped.
-  std::optional<std::pair<std::string, std::string>> observed;
+  std::optional<std::pair<agent_state, std::string>> observed;
   int observing = 0;            // such appends in flight
   int64_t commit_floor_ns = 0;  // nothing to commit at this time
   uint64_t next_op = 1;
@@ -151,7 +150,7 @@ struct agent_actor_state {
 // implies (messages to deliver, an escalation clock) and serves. The ports
 // must outlive the actor.
 agent_actor::behavior_type agent(
-    agent_actor::stateful_pointer<agent_actor_state> self, agent_state initial,
+    agent_actor::stateful_pointer<agent_actor_state> self, agent_record initial,
     agent_config config, log_port* log, clock_port* clock,
     terminal_port* terminal, escalation_sink pm);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "events/strings.hpp"
+
 namespace tmo::actors {
 
 namespace {
@@ -14,13 +16,7 @@ bool name_ok(std::string_view s) {
   });
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
+using strings::trim;
 
 // "Success Criteria" -> "success_criteria"
 std::string key_of(std::string_view label) {

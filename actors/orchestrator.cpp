@@ -142,7 +142,7 @@ send_reply send_failed(status why, std::string id = "") {
 void start_team(self_ptr self, const std::string& name, log_port* log,
                 clock_port* clock, terminal_port* terminal) {
   auto& st = self->state;
-  std::vector<agent_state> members;
+  std::vector<agent_record> members;
   for (auto& m : st.teams[name].members) {
     auto it = st.staged.find(name + "/" + m.name);
     if (it == st.staged.end()) continue;
@@ -180,8 +180,8 @@ void escalate_exchanges(self_ptr self, log_port* log, clock_port* clock,
               [=](uint64_t, uint64_t, const std::string& error) {
                 auto it = self->state.pms.find(team);
                 if (error.empty() && it != self->state.pms.end())
-                  self->send(it->second, escalate_atom_v, who, level,
-                             std::string{"exchanges"}, detail);
+                  self->send(it->second, escalate_atom_v,
+                             escalation{who, level, "exchanges", detail});
               });
 }
 
@@ -398,14 +398,13 @@ orchestrator_actor::behavior_type orchestrator(
             st.pms[to->team], deliver_atom_v, to->member,
             deliver_request{id, from->str(), msg.text, msg.kind});
       },
-      [=](observe_atom, std::string agent_name, std::string state,
-          std::string detail) {
-        auto a = parse_address(agent_name);
+      [=](observe_atom, observation o) {
+        auto a = parse_address(o.agent);
         if (!a || a->is_orchestrator()) return;
         auto it = self->state.pms.find(a->team);
-        if (it != self->state.pms.end())
-          self->send(it->second, observe_atom_v, a->member, std::move(state),
-                     std::move(detail));
+        if (it == self->state.pms.end()) return;
+        o.agent = a->member;  // as its project manager names it
+        self->send(it->second, observe_atom_v, std::move(o));
       },
       [=](hook_atom, hook_report r) {
         return record(self, log, decide_hook(r, clock->now_ns()));
@@ -477,9 +476,10 @@ orchestrator_actor::behavior_type orchestrator(
                             "team " + cmd.team + " has no PM actor")));
                         return;
                       }
-                      self->send(pm->second, spawn_atom_v, name, cmd.role,
-                                 profile, st.teams[cmd.team].project_dir,
-                                 cmd.command, clock->now_ns());
+                      self->send(pm->second, spawn_atom_v,
+                                 spawn_member{name, cmd.role, profile,
+                                              st.teams[cmd.team].project_dir,
+                                              cmd.command, clock->now_ns()});
                       team_reply done;
                       done.members = {name};
                       done.first_seq = first;

@@ -34,7 +34,7 @@ using orchestrator_actor = caf::typed_actor<
     caf::replies_to<list_teams_atom>::with<std::vector<team_summary>>,
     caf::replies_to<list_agents_atom>::with<std::vector<agent_info>>,
     caf::replies_to<send_atom, send_message>::with<send_reply>,
-    caf::reacts_to<observe_atom, std::string, std::string, std::string>,
+    caf::reacts_to<observe_atom, observation>,
     // What a terminal or a hook reports (records.hpp): recorded on the
     // agent's stream; the reply carries the seq.
     caf::replies_to<hook_atom, hook_report>::with<record_reply>,
@@ -55,7 +55,7 @@ struct orchestrator_state {
   std::map<std::string, team_state> teams;
   std::map<std::string, pm_actor> pms;  // by team
   // Agents folded from the log, handed to their PM actor when it starts.
-  std::map<std::string, agent_state> staged;
+  std::map<std::string, agent_record> staged;
   exchange_counts exchanges;
   // TASK messages by "recipient|task id", so an ACK of the task id acks it.
   std::map<std::string, std::string> tasks;

@@ -12,7 +12,7 @@ std::string escalation_notice(const std::string& agent,
 
 pm_actor::behavior_type project_manager(
     pm_actor::stateful_pointer<pm_state> self, std::string team,
-    std::vector<agent_state> members, agent_config config, log_port* log,
+    std::vector<agent_record> members, agent_config config, log_port* log,
     clock_port* clock, terminal_port* terminal, message_router router) {
   self->state.team = team;
   auto sink = caf::actor_cast<escalation_sink>(self);
@@ -36,12 +36,10 @@ pm_actor::behavior_type project_manager(
         if (it == self->state.agents.end()) return missing(member);
         return self->delegate(it->second, deliver_atom_v, std::move(req));
       },
-      [=](observe_atom, std::string member, std::string state,
-          std::string detail) {
-        auto it = self->state.agents.find(member);
+      [=](observe_atom, observation o) {
+        auto it = self->state.agents.find(o.agent);
         if (it != self->state.agents.end())
-          self->send(it->second, observe_atom_v, std::move(state),
-                     std::move(detail));
+          self->send(it->second, observe_atom_v, std::move(o));
       },
       [=](report_atom, std::string member, std::string text) {
         auto it = self->state.agents.find(member);
@@ -61,20 +59,19 @@ pm_actor::behavior_type project_manager(
               });
         return rp;
       },
-      [=](spawn_atom, std::string member, std::string role, std::string profile,
-          std::string project_dir, std::string command, int64_t at) {
-        agent_state a;
-        a.self = address{team, member};
-        a.role = std::move(role);
-        a.profile = std::move(profile);
-        a.project_dir = std::move(project_dir);
-        a.command = std::move(command);
+      [=](spawn_atom, spawn_member m) {
+        agent_record a;
+        a.self = address{team, m.member};
+        a.role = std::move(m.role);
+        a.profile = std::move(m.profile);
+        a.project_dir = std::move(m.project_dir);
+        a.command = std::move(m.command);
         a.exists = true;
-        a.state_since_ns = at;
-        a.last_activity_ns = at;
+        a.state_since_ns = m.at_ns;
+        a.last_activity_ns = m.at_ns;
         auto h = self->template spawn<caf::linked>(agent, std::move(a), config,
                                                    log, clock, terminal, sink);
-        self->state.agents[member] = h;
+        self->state.agents[m.member] = h;
       },
       [=](kill_atom, std::string member) {
         auto it = self->state.agents.find(member);
@@ -84,12 +81,14 @@ pm_actor::behavior_type project_manager(
         self->state.agents.erase(it);
         terminal->close(team + "/" + member);
       },
-      [=](escalate_atom, std::string agent_name, std::string level,
-          std::string cause, std::string detail) {
+      [=](escalate_atom, const escalation& e) {
+        const auto& agent_name = e.agent;
+        const auto& level = e.level;
+        const auto& detail = e.detail;
         // Up one rung: the team's PM, or from the PM to the orchestrator;
         // level "self" is a reminder typed to the agent itself.
         send_message msg;
-        msg.text = escalation_notice(agent_name, cause, detail);
+        msg.text = escalation_notice(agent_name, e.cause, detail);
         if (level == "self") {
           msg.from = "orchestrator";
           msg.to = agent_name;

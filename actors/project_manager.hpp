@@ -24,15 +24,12 @@ using message_router = caf::typed_actor<
 using pm_actor = caf::typed_actor<
     caf::replies_to<deliver_atom, std::string,
                     deliver_request>::with<send_reply>,
-    caf::reacts_to<observe_atom, std::string, std::string, std::string>,
+    caf::reacts_to<observe_atom, observation>,
     caf::reacts_to<report_atom, std::string, std::string>,
     caf::replies_to<list_agents_atom>::with<std::vector<agent_info>>,
-    caf::reacts_to<escalate_atom, std::string, std::string, std::string,
-                   std::string>,
-    // A new member (name, role, profile, project dir, command, spawned
-    // at): its agent actor starts fresh.
-    caf::reacts_to<spawn_atom, std::string, std::string, std::string,
-                   std::string, std::string, int64_t>,
+    caf::reacts_to<escalate_atom, escalation>,
+    // A new member: its agent actor starts fresh.
+    caf::reacts_to<spawn_atom, spawn_member>,
     caf::reacts_to<kill_atom, std::string>>;
 
 struct pm_state {
@@ -49,7 +46,7 @@ std::string escalation_notice(const std::string& agent,
 
 pm_actor::behavior_type project_manager(
     pm_actor::stateful_pointer<pm_state> self, std::string team,
-    std::vector<agent_state> members, agent_config config, log_port* log,
+    std::vector<agent_record> members, agent_config config, log_port* log,
     clock_port* clock, terminal_port* terminal, message_router router);
 
 }  // namespace tmo::actors

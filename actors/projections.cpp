@@ -5,6 +5,8 @@
 #include <set>
 #include <vector>
 
+#include "events/agent_state.hpp"
+
 namespace tmo::actors {
 
 namespace {
@@ -84,8 +86,8 @@ std::string fold_stats(std::map<std::string, agent_counts>& stats,
       field = &agent_counts::acked;
       break;
     case P::AGENT_STATE_CHANGED:
-      if (std::string_view(p.getAgentStateChanged().getTo().cStr()) ==
-          "waiting_approval")
+      if (parse_agent_state(p.getAgentStateChanged().getTo().cStr()) ==
+          agent_state::waiting_approval)
         field = &agent_counts::approvals;
       break;
     case P::ESCALATION_RAISED:

@@ -8,7 +8,9 @@
 
 #include <caf/all.hpp>
 
+#include "actors/ports.hpp"
 #include "actors/records.hpp"
+#include "events/agent_state.hpp"
 #include "events/status.hpp"
 
 namespace tmo {
@@ -181,12 +183,80 @@ typename Inspector::result_type inspect(Inspector& f, agent_stats& x) {
   return f(caf::meta::type_name("agent_stats"), x.agent, x.counts);
 }
 
+// What a terminal saw of an agent: its state, and what the screen showed
+// with it (the approval asked, why it exited). `agent` names it as the
+// receiver knows it: "TEAM/MEMBER" to the orchestrator, "MEMBER" to a
+// project manager; an agent actor ignores it (it is about itself).
+struct observation {
+  std::string agent;
+  agent_state state = agent_state::unknown;
+  std::string detail;
+  friend bool operator==(const observation&, const observation&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, observation& x) {
+  return f(caf::meta::type_name("observation"), x.agent, x.state, x.detail);
+}
+
+// An escalation for a project manager actor to carry, about `agent`
+// ("TEAM/MEMBER"): `level` "pm" (to the team's PM), "orchestrator" (from
+// the PM up), or "self" (a reminder typed to the agent itself, `detail`
+// being its text); `cause` the event that raised it ("stuck",
+// "message.failed", "exchanges", "git.reminded").
+struct escalation {
+  std::string agent;
+  std::string level;
+  std::string cause;
+  std::string detail;
+  friend bool operator==(const escalation&, const escalation&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, escalation& x) {
+  return f(caf::meta::type_name("escalation"), x.agent, x.level, x.cause,
+           x.detail);
+}
+
+// A new member for its team's project manager actor: its agent actor
+// starts fresh, spawned at `at_ns`.
+struct spawn_member {
+  std::string member;  // "dev-1"
+  std::string role;
+  std::string profile;
+  std::string project_dir;
+  std::string command;  // the launch command override, or ""
+  int64_t at_ns = 0;
+  friend bool operator==(const spawn_member&, const spawn_member&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spawn_member& x) {
+  return f(caf::meta::type_name("spawn_member"), x.member, x.role, x.profile,
+           x.project_dir, x.command, x.at_ns);
+}
+
+// The terminal's answer to open(), as a message to the agent actor: the
+// pane (pane_id "" for a terminal without panes), or why it could not
+// start (error not empty).
+struct pane_open_result {
+  pane_opened pane;
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pane_open_result& x) {
+  return f(caf::meta::type_name("pane_open_result"), x.pane.pane_id,
+           x.pane.target, x.pane.socket, x.pane.command, x.pane.reattached,
+           x.error);
+}
+
 // One agent as `tmo status` and `tmo agent list` show it.
 struct agent_info {
   std::string name;  // "alpha/dev-1"
   std::string role;
   std::string profile;
-  std::string state;
+  agent_state state = agent_state::unknown;
   int64_t state_since_ns = 0;
   int64_t last_activity_ns = 0;
   std::string blocked;
@@ -320,4 +390,8 @@ CAF_ADD_TYPE_ID(tmo, (tmo::actors::pane_snapshot))
 CAF_ADD_ATOM(tmo, tmo::actors, hook_atom, "hook")
 CAF_ADD_ATOM(tmo, tmo::actors, answered_atom, "answered")
 CAF_ADD_ATOM(tmo, tmo::actors, snapshot_atom, "snapshot")
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::observation))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::escalation))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::spawn_member))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::pane_open_result))
 CAF_END_TYPE_ID_BLOCK(tmo)

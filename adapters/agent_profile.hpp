@@ -13,20 +13,13 @@
 #include <utility>
 #include <vector>
 
+#include "events/agent_state.hpp"
+
 namespace tmo::adapters {
 
-enum class agent_state {
-  busy,
-  idle,
-  waiting_approval,
-  waiting_input,
-  rate_limited,
-  exited,
-  unknown,
-};
-
-// "busy", "waiting_approval", ... as the agent.state_changed event spells it.
-const char* to_string(agent_state s);
+// The agent's state (busy, idle, waiting_approval, ...) is tmo::agent_state,
+// from events/agent_state.hpp: the same type the actors fold and store.
+using tmo::agent_state;
 
 // How a CLI's option lists take an answer.
 enum class key_style {

@@ -3,32 +3,9 @@
 #include <cstdio>
 
 #include "adapters/delivery.hpp"
+#include "events/strings.hpp"
 
 namespace tmo::adapters {
-
-namespace {
-
-std::string fnv_hex(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
-std::string join_lines(const std::vector<std::string>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out += '\n';
-    out += v[i];
-  }
-  return out;
-}
-
-}  // namespace
 
 int64_t settled_since(int64_t idle_since, agent_state s, int64_t now,
                       int64_t settle_ns) {
@@ -91,10 +68,10 @@ void pane_watcher::window_closed(const std::string& window) {
 
 void pane_watcher::lost(watched_pane& p, const std::string& why) {
   p.dead = p.exit_reported = true;
-  report(p, "exited", why);
+  report(p, agent_state::exited, why);
 }
 
-void pane_watcher::hooked(const std::string& agent, const std::string& state,
+void pane_watcher::hooked(const std::string& agent, agent_state state,
                           const std::string& detail) {
   auto* q = find(agent);
   if (q == nullptr) {
@@ -121,7 +98,7 @@ void pane_watcher::died(watched_pane& p, const std::string& status, int tries) {
   p.dead = true;
   if (!status.empty() || tries >= 10) {
     p.exit_reported = true;
-    report(p, "exited",
+    report(p, agent_state::exited,
            status.empty() ? "its pane died" : "exit status " + status);
     p.last_snapshot = 0;  // the last screen is stored (if it changed)
     capture(p, nullptr);
@@ -174,7 +151,7 @@ void pane_watcher::capture(watched_pane& p,
           return;
         }
         screen_view v;
-        v.text = join_lines(n.body);
+        v.text = strings::join(n.body, "\n");
         v.reading = read_screen(*q, v.text);
         if (q->dirty && !q->dead) schedule_capture(*q, 0);
         if (then) then(&v);
@@ -220,9 +197,9 @@ screen_reading pane_watcher::read_screen(watched_pane& p,
     died(p, "", 0);
     return r;
   }
-  std::string state = p.dead ? "exited" : to_string(r.state);
+  agent_state state = p.dead ? agent_state::exited : r.state;
   std::string detail = p.dead ? p.detail : detail_of(r);
-  auto hash = fnv_hex(text);
+  auto hash = strings::fnv1a_hex(text);
   auto t = now();
   bool changed = state != p.state || detail != p.detail;
   if (hash != p.hash &&
@@ -253,7 +230,7 @@ screen_reading pane_watcher::read_screen(watched_pane& p,
   return r;
 }
 
-void pane_watcher::report(watched_pane& p, const std::string& state,
+void pane_watcher::report(watched_pane& p, agent_state state,
                           const std::string& detail) {
   p.hook.reported();
   p.state = state;

@@ -44,9 +44,9 @@ struct hook_hold {
   bool approval = false;  // the approval on screen is the hook's (exact)
 
   // The hook told `state` at `now`.
-  void told(const std::string& state, int64_t now, int64_t hold_ns) {
+  void told(agent_state state, int64_t now, int64_t hold_ns) {
     until_ns = now + hold_ns;
-    approval = state == "waiting_approval";
+    approval = state == agent_state::waiting_approval;
   }
   // Whether a reading of `reading` that differs from what was reported is
   // kept back: a "busy" within the hold (the CLI still drawing), or the
@@ -57,8 +57,8 @@ struct hook_hold {
     return approval && reading == agent_state::waiting_approval;
   }
   // Whether the hook told of an approval that is still to be drawn.
-  bool expects_approval(const std::string& reported, int64_t now) const {
-    return reported == "waiting_approval" && now < until_ns;
+  bool expects_approval(agent_state reported, int64_t now) const {
+    return reported == agent_state::waiting_approval && now < until_ns;
   }
   void reported() { approval = false; }  // any report ends the exact one
   void answered() { *this = {}; }        // what the hook said is over
@@ -89,7 +89,7 @@ struct watched_pane {
   bool dirty = false;  // output since the running capture began
   int64_t last_capture = 0;
   std::string hash;
-  std::string state = "unknown";
+  agent_state state = agent_state::unknown;
   std::string detail;
   int64_t last_snapshot = 0;
   int64_t trust_sent = 0;
@@ -129,7 +129,7 @@ class pane_watcher {
   void lost(watched_pane& p, const std::string& why);
 
   // A hook told the agent's state (tmux_terminal::hooked).
-  void hooked(const std::string& agent, const std::string& state,
+  void hooked(const std::string& agent, agent_state state,
               const std::string& detail);
 
   // A captured screen and how the profile read it.
@@ -146,8 +146,7 @@ class pane_watcher {
  private:
   void died(watched_pane& p, const std::string& status, int tries);
   screen_reading read_screen(watched_pane& p, const std::string& text);
-  void report(watched_pane& p, const std::string& state,
-              const std::string& detail);
+  void report(watched_pane& p, agent_state state, const std::string& detail);
 
   const tmux_options& o_;
   const tmux_terminal::callbacks& cb_;

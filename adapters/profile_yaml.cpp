@@ -522,9 +522,7 @@ parsed_profile parse_profile(std::string_view text, const std::string& file,
 namespace {
 
 std::string joined(const std::vector<std::string>& keys) {
-  std::string out;
-  for (auto& k : keys) out += (out.empty() ? "" : " ") + k;
-  return out;
+  return strings::join(keys, " ");
 }
 
 // The reading's value for a sample's expectation key; nullopt when the

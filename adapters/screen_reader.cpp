@@ -35,6 +35,7 @@ using detail::lower;
 using detail::replace_all;
 using detail::starts_with;
 using detail::trim;
+using strings::join;
 
 constexpr size_t max_lines = 200;
 constexpr size_t max_line_bytes = 2000;
@@ -307,15 +308,6 @@ std::vector<std::string> block_above(const screen& s, size_t question) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
-
 // "Do you want to create notes.txt?" -> "notes.txt".
 std::string target_from_question(std::string_view q) {
   for (std::string_view lead :
@@ -366,6 +358,11 @@ void fill_details(const profile& p, const screen& s, size_t question,
         a.description = body.back();
         body.pop_back();
       }
+      // The command starts at its first line with text.
+      auto first =
+          std::find_if(body.begin(), body.end(),
+                       [](const std::string& l) { return !l.empty(); });
+      body.erase(body.begin(), first);
       a.command = join(body, "\n");
     } else if (a.target.empty() && !body.empty()) {
       a.target = body.front();
@@ -475,26 +472,6 @@ bool is_word_prompt(std::string_view l) {
 }
 
 }  // namespace
-
-const char* to_string(agent_state s) {
-  switch (s) {
-    case agent_state::busy:
-      return "busy";
-    case agent_state::idle:
-      return "idle";
-    case agent_state::waiting_approval:
-      return "waiting_approval";
-    case agent_state::waiting_input:
-      return "waiting_input";
-    case agent_state::rate_limited:
-      return "rate_limited";
-    case agent_state::exited:
-      return "exited";
-    case agent_state::unknown:
-      return "unknown";
-  }
-  return "unknown";
-}
 
 // ---- public: the input box ---------------------------------------------
 

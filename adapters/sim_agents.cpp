@@ -7,6 +7,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/type_ids.hpp"
+#include "events/strings.hpp"
 
 namespace tmo::adapters {
 
@@ -40,14 +41,7 @@ namespace {
 
 using namespace std::chrono;
 
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+using strings::fnv1a;
 
 const std::vector<std::string>& blockers() {
   static const std::vector<std::string> b = {
@@ -134,7 +128,7 @@ void work(model_ptr self, sim_agent& a, std::string what) {
   ++a.gen;
   int64_t total = pick_ms(a, 2000, 6000);
   a.will_block = roll(a, o.block_rate);
-  self->state.observe(a.name, "busy", a.task);
+  self->state.observe(a.name, agent_state::busy, a.task);
   if (roll(a, o.approval_rate)) {
     a.command = pick(a, sim_command_corpus());
     int64_t first = total / 3;
@@ -166,7 +160,7 @@ void finish(model_ptr self, sim_agent& a) {
   }
   a.working = false;
   report(self, a);
-  self->state.observe(a.name, "idle", "");
+  self->state.observe(a.name, agent_state::idle, "");
   next(self, a);
 }
 
@@ -175,7 +169,7 @@ void engineer_takes(model_ptr self, sim_agent& a, const std::string& id,
   auto parsed = actors::parse_template(text);
   if (text.starts_with("You are ")) {
     self->state.send(a.name, pm_of(a), "ACK " + id);
-    self->state.observe(a.name, "idle", "");
+    self->state.observe(a.name, agent_state::idle, "");
     return next(self, a);
   }
   if (text.starts_with("CHECK-IN ")) {
@@ -245,7 +239,7 @@ void pm_takes(model_ptr self, sim_agent& a, const std::string& id,
   } else if (text.starts_with("CHECK-IN ")) {
     report(self, a);
   }
-  self->state.observe(a.name, "idle", "");
+  self->state.observe(a.name, agent_state::idle, "");
   next(self, a);
 }
 
@@ -276,10 +270,10 @@ caf::behavior model(model_ptr self, sim_options opts,
         auto& a = agent_of(self, agent);
         if (gen != a.gen || !a.working) return;
         if (phase == 1) {  // the approval dialog comes up
-          self->state.observe(a.name, "waiting_approval", a.command);
+          self->state.observe(a.name, agent_state::waiting_approval, a.command);
           after(self, a, pick_ms(a, 1000, 3000), 2);
         } else if (phase == 2) {  // a person answered it
-          self->state.observe(a.name, "busy", a.task);
+          self->state.observe(a.name, agent_state::busy, a.task);
           after(self, a, a.rest_ms, 3);
         } else {
           finish(self, a);

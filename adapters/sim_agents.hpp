@@ -29,6 +29,7 @@
 #include <caf/all.hpp>
 
 #include "actors/ports.hpp"
+#include "events/agent_state.hpp"
 
 namespace tmo::adapters {
 
@@ -45,9 +46,8 @@ const std::vector<std::string>& sim_command_corpus();
 
 class sim_fleet final : public actors::terminal_port {
  public:
-  using observe_fn =
-      std::function<void(const std::string& agent, const std::string& state,
-                         const std::string& detail)>;
+  using observe_fn = std::function<void(
+      const std::string& agent, agent_state state, const std::string& detail)>;
   using send_fn = std::function<void(
       const std::string& from, const std::string& to, const std::string& text)>;
 

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 
+#include "events/strings.hpp"
+
 namespace tmo::adapters {
 
 namespace {
@@ -18,15 +20,6 @@ namespace {
 // reads CONTINUOUS_INTEGRATION.
 constexpr const char* kNotInteractive[] = {"CI", "CONTINUOUS_INTEGRATION",
                                            "GITHUB_ACTIONS"};
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (auto& s : v) {
-    if (!out.empty()) out += ' ';
-    out += s;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -379,7 +372,7 @@ void tmux_layout::start_window(const actors::pane_request& req,
 }
 
 std::string launch_shown(const launch_spec& launch) {
-  return join(launch.argv);
+  return strings::join(launch.argv, " ");
 }
 
 }  // namespace tmo::adapters

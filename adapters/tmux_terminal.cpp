@@ -470,7 +470,7 @@ void tmux_terminal::answer(const std::string& agent, const std::string& word,
       [p = impl_.get(), agent, word, done] { p->answer(agent, word, done); });
 }
 
-void tmux_terminal::hooked(const std::string& agent, const std::string& state,
+void tmux_terminal::hooked(const std::string& agent, agent_state state,
                            const std::string& detail) {
   impl_->post([p = impl_.get(), agent, state, detail] {
     p->watcher.hooked(agent, state, detail);

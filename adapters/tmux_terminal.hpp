@@ -62,6 +62,7 @@
 
 #include "actors/ports.hpp"
 #include "adapters/profiles.hpp"
+#include "events/agent_state.hpp"
 
 namespace tmo::adapters {
 
@@ -113,7 +114,7 @@ struct tmux_options {
 class tmux_terminal final : public actors::terminal_port {
  public:
   struct callbacks {
-    std::function<void(const std::string& agent, const std::string& state,
+    std::function<void(const std::string& agent, agent_state state,
                        const std::string& detail)>
         observe;
     std::function<void(const std::string& agent, const std::string& hash,
@@ -155,7 +156,7 @@ class tmux_terminal final : public actors::terminal_port {
   // a "busy" reading within hook_hold_ns is the CLI still drawing what the
   // hook announced (it draws the dialog once the hook has returned), and is
   // reported only if it lasts.
-  void hooked(const std::string& agent, const std::string& state,
+  void hooked(const std::string& agent, agent_state state,
               const std::string& detail);
 
   // Whether the agent's program can start in a new pane: found as execvp

@@ -103,13 +103,12 @@ figures run(caf::atom_value policy, size_t n) {
     fixed_clock clock;
     null_terminal terminal;
     auto sink = sys.spawn([]() -> actors::escalation_sink::behavior_type {
-      return {[](actors::escalate_atom, std::string, std::string, std::string,
-                 std::string) {}};
+      return {[](actors::escalate_atom, actors::escalation) {}};
     });
     std::vector<actors::agent_actor> agents;
     agents.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      actors::agent_state s;
+      actors::agent_record s;
       s.self = {"fleet", "a-" + std::to_string(i)};
       s.role = "developer";
       s.exists = true;
@@ -121,8 +120,8 @@ figures run(caf::atom_value policy, size_t n) {
     }
     auto t0 = clock_type::now();
     for (auto& a : agents)
-      caf::anon_send(a, actors::observe_atom_v, std::string("busy"),
-                     std::string("T-1"));
+      caf::anon_send(a, actors::observe_atom_v,
+                     actors::observation{"", agent_state::busy, "T-1"});
     if (!wait_until([&] { return log.appended.load() == n; }, 300))
       std::fprintf(stderr, "agents: only %llu of %zu\n",
                    static_cast<unsigned long long>(log.appended.load()), n);

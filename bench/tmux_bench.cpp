@@ -1,6 +1,6 @@
 // tmo_bench_tmux: the tmux terminal with N panes of the scripted fake
-// agent (tests/tools/fake_agent.cpp, drawing Claude Code's screens), on a private
-// tmux server.
+// agent (tests/tools/fake_agent.cpp, drawing Claude Code's screens), on a
+// private tmux server.
 //
 //   state_p99_ms     from the fake agent drawing a new state (it logs the
 //                    moment on the monotonic clock) to tmo reporting it
@@ -150,8 +150,9 @@ int main(int argc, char** argv) {
   o.cols = 120;
   o.rows = 30;
   adapters::tmux_terminal::callbacks cb;
-  cb.observe = [&obs](const std::string& a, const std::string& s,
-                      const std::string&) { obs.add(a, s); };
+  cb.observe = [&obs](const std::string& a, agent_state s, const std::string&) {
+    obs.add(a, to_string(s));
+  };
   auto started = adapters::tmux_terminal::start(o, cb);
   if (!started) {
     std::fprintf(stderr, "tmo_bench_tmux: %s\n",

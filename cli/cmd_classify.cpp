@@ -102,7 +102,7 @@ std::string table(const adapters::screen_reading& r) {
       indented += c == '\n' ? std::string("\n          ") : std::string(1, c);
     out += key + indented + "\n";
   };
-  row("state", adapters::to_string(r.state));
+  row("state", to_string(r.state));
   if (r.approval) {
     const auto& a = *r.approval;
     row("tool", a.tool);

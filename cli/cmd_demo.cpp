@@ -24,6 +24,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/daemon.hpp"
+#include "events/agent_state.hpp"
 #include "store/event_log.hpp"
 
 namespace tmo::cli {
@@ -132,8 +133,8 @@ int run_scripted(const context& ctx, bool quiet) {
     }));
     TRY(idle, s.emit(agent(name), name, *briefed, [&](auto p) {
       auto e = p.initAgentStateChanged();
-      e.setFrom("unknown");
-      e.setTo("idle");
+      e.setFrom(to_string(agent_state::unknown));
+      e.setTo(to_string(agent_state::idle));
       e.setReason("briefing delivered");
     }));
   }
@@ -168,8 +169,8 @@ int run_scripted(const context& ctx, bool quiet) {
   }));
   TRY(busy, s.emit(agent("dev-1"), "dev-1", *assigned, [&](auto p) {
     auto e = p.initAgentStateChanged();
-    e.setFrom("idle");
-    e.setTo("busy");
+    e.setFrom(to_string(agent_state::idle));
+    e.setTo(to_string(agent_state::busy));
     e.setReason("working on T-1");
   }));
   std::string checkin_id = team + "-c1";
@@ -198,8 +199,8 @@ int run_scripted(const context& ctx, bool quiet) {
   }));
   TRY(back_idle, s.emit(agent("dev-1"), "dev-1", *reported, [&](auto p) {
     auto e = p.initAgentStateChanged();
-    e.setFrom("busy");
-    e.setTo("idle");
+    e.setFrom(to_string(agent_state::busy));
+    e.setTo(to_string(agent_state::idle));
     e.setReason("task reported");
   }));
   TRY(acked, s.emit(agent("pm"), "pm", *reported, [&](auto p) {

@@ -12,6 +12,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/daemon.hpp"
+#include "events/agent_state.hpp"
 
 namespace tmo::cli {
 
@@ -140,7 +141,7 @@ int print_status(const std::string& dir, const std::string& output) {
     for (auto& a : r->agents) {
       if (a.name.rfind(t.name + "/", 0) != 0) continue;
       mine.push_back(a);
-      if (a.state == "waiting_approval") {
+      if (parse_agent_state(a.state) == agent_state::waiting_approval) {
         ++n_approvals;
         approvals += "  " + a.name + ": " + a.waiting_on + "\n";
       }

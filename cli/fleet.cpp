@@ -7,6 +7,7 @@
 
 #include "actors/team.hpp"
 #include "cli/cli.hpp"
+#include "events/strings.hpp"
 
 namespace tmo::cli {
 
@@ -151,12 +152,6 @@ std::string every_text(int64_t ns) {
   return std::to_string(ns / 1'000'000'000LL) + "s";
 }
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 }  // namespace
 
 result<std::vector<fleet_step>> plan_fleet(
@@ -190,9 +185,9 @@ result<std::vector<fleet_step>> plan_fleet(
       req.roles = t.roles;
       req.profile = t.profile;
       req.briefings = t.briefings;
-      plan.push_back(
-          {daemon::request_json(req),
-           "+ team " + t.name + " (" + join(names) + ") in " + t.project_dir});
+      plan.push_back({daemon::request_json(req),
+                      "+ team " + t.name + " (" + strings::join(names, ", ") +
+                          ") in " + t.project_dir});
     } else {
       for (auto [label, mine, theirs] :
            {std::tuple{"project", t.project_dir, have->project_dir},

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <exception>
 #include <future>
+#include <optional>
 
 #include "adapters/hooks.hpp"
 #include "daemon/protocol.hpp"
@@ -42,7 +43,7 @@ agent_entry agent_of(const actors::agent_info& a) {
   e.name = a.name;
   e.role = a.role;
   e.profile = a.profile;
-  e.state = a.state;
+  e.state = to_string(a.state);
   e.since = events::format_time(a.state_since_ns);
   e.since_ns = a.state_since_ns;
   e.last_activity = events::format_time(a.last_activity_ns);
@@ -241,21 +242,22 @@ result<hook_reply> on_hook(server_context& c, const hook_request& req) {
   // Authoritative: Stop is idle; PermissionRequest is an approval with its
   // exact command. Until [approvals] the person decides: the decision is
   // empty.
-  std::string state, detail;
+  std::optional<agent_state> state;
+  std::string detail;
   if (call->event == "Stop") {
-    state = "idle";
+    state = agent_state::idle;
   } else if (call->event == "PermissionRequest") {
-    state = "waiting_approval";
+    state = agent_state::waiting_approval;
     detail = call->tool + ": " + call->command;
   }
   // Through the terminal when there is one, in order with what the screen
   // says after it.
-  if (!state.empty()) {
+  if (state) {
     if (auto t = c.terminal->tmux())
-      (*t)->hooked(req.agent, state, detail);
+      (*t)->hooked(req.agent, *state, detail);
     else
-      caf::anon_send(c.orchestrator, actors::observe_atom_v, req.agent, state,
-                     detail);
+      caf::anon_send(c.orchestrator, actors::observe_atom_v,
+                     actors::observation{req.agent, *state, detail});
   }
   return hook_reply{"", r->seq};
 }

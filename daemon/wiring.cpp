@@ -66,10 +66,10 @@ wiring::wiring(caf::actor_system& sys, store::event_log& log,
   sim.time_scale = opts.sim_speed > 0 ? 1.0 / opts.sim_speed : 1.0;
   sim_ = std::make_unique<adapters::sim_fleet>(
       sys, sim,
-      [s](const std::string& agent, const std::string& state,
+      [s](const std::string& agent, agent_state state,
           const std::string& detail) {
-        caf::anon_send(s->router(), actors::observe_atom_v, agent, state,
-                       detail);
+        caf::anon_send(s->router(), actors::observe_atom_v,
+                       actors::observation{agent, state, detail});
       },
       [s](const std::string& from, const std::string& to,
           const std::string& text) {
@@ -79,9 +79,10 @@ wiring::wiring(caf::actor_system& sys, store::event_log& log,
   // Every other profile runs in tmux.
   auto tmux = tmux_options_for(dir, opts);
   adapters::tmux_terminal::callbacks cb;
-  cb.observe = [s](const std::string& agent, const std::string& state,
+  cb.observe = [s](const std::string& agent, agent_state state,
                    const std::string& detail) {
-    caf::anon_send(s->router(), actors::observe_atom_v, agent, state, detail);
+    caf::anon_send(s->router(), actors::observe_atom_v,
+                   actors::observation{agent, state, detail});
   };
   // A changed screen is recorded by the orchestrator.
   cb.snapshot = [s](const std::string& agent, const std::string& hash,

@@ -29,8 +29,8 @@ class stream_builder {
     values_.push_back(s->bytes());
     return *this;
   }
-  agent_state fold() const {
-    agent_state s;
+  agent_record fold() const {
+    agent_record s;
     for (size_t i = 0; i < values_.size(); ++i)
       apply_agent(s, events::event::decode(i + 1, values_[i])->reader());
     return s;
@@ -76,7 +76,7 @@ TEST(AgentFold, TracksStateInboxAndBlocks) {
   auto s = b.fold();
   EXPECT_TRUE(s.exists);
   EXPECT_EQ(s.self.str(), "alpha/dev-1");
-  EXPECT_EQ(s.state, "unknown");
+  EXPECT_EQ(s.state, agent_state::unknown);
   ASSERT_EQ(s.inbox.size(), 2u);
   EXPECT_EQ(s.inbox[0].sent_seq, 2u);
   EXPECT_EQ(s.inbox[1].kind, "checkin");
@@ -94,6 +94,20 @@ TEST(AgentFold, TracksStateInboxAndBlocks) {
   EXPECT_EQ(stuck_since(s), 0);
   b.add([](auto p) { p.initAgentKilled().setBy("cli"); });
   EXPECT_FALSE(b.fold().exists);
+}
+
+// agent.state_changed stores the state as text: each text tmo writes folds
+// back to its state, and a text it does not know reads as unknown.
+TEST(AgentFold, TheStoredTextFoldsToTheState) {
+  stream_builder b(0);
+  b.add(spawned).add(state_to("waiting_approval", "Bash: make"));
+  auto s = b.fold();
+  EXPECT_EQ(s.state, agent_state::waiting_approval);
+  EXPECT_EQ(s.detail, "Bash: make");
+  b.add(state_to("rate_limited"));
+  EXPECT_EQ(b.fold().state, agent_state::rate_limited);
+  b.add(state_to("napping"));
+  EXPECT_EQ(b.fold().state, agent_state::unknown);
 }
 
 TEST(AgentFold, NothingIsTypedIntoADialogAndCheckinsWaitForIdle) {
@@ -183,8 +197,9 @@ class AgentActorTest : public test::actor_test {
     run();
   }
   void observe(const char* state, const char* detail = "") {
-    caf::anon_send(orch_, observe_atom_v, std::string("alpha/dev-1"),
-                   std::string(state), std::string(detail));
+    caf::anon_send(
+        orch_, observe_atom_v,
+        observation{"alpha/dev-1", parse_agent_state(state).value(), detail});
     run();
   }
   send_reply send(std::string from, std::string to, std::string text,
@@ -228,11 +243,11 @@ class AgentActorTest : public test::actor_test {
 TEST_F(AgentActorTest, AReportBackToTheAppliedStateIsNotDroppedInFlight) {
   observe("idle");
   for (const char* s : {"waiting_approval", "idle"})
-    caf::anon_send(orch_, observe_atom_v, std::string("alpha/dev-1"),
-                   std::string(s),
-                   std::string(*s == 'w' ? "Bash: rm -rf build" : ""));
+    caf::anon_send(orch_, observe_atom_v,
+                   observation{"alpha/dev-1", parse_agent_state(s).value(),
+                               *s == 'w' ? "Bash: rm -rf build" : ""});
   run();
-  EXPECT_EQ(info("alpha/dev-1").state, "idle");
+  EXPECT_EQ(info("alpha/dev-1").state, agent_state::idle);
   // The log tells the same story: idle, the approval, idle again.
   std::string changes;
   for (size_t i = 0; i < log_.values.size(); ++i) {
@@ -248,7 +263,7 @@ TEST_F(AgentActorTest, AReportBackToTheAppliedStateIsNotDroppedInFlight) {
 
 TEST_F(AgentActorTest, AMessageWaitsOutADialogThenIsTypedOnce) {
   observe("waiting_approval", "Bash: npm publish");
-  EXPECT_EQ(info("alpha/dev-1").state, "waiting_approval");
+  EXPECT_EQ(info("alpha/dev-1").state, agent_state::waiting_approval);
   EXPECT_EQ(info("alpha/dev-1").waiting_on, "Bash: npm publish");
   auto r = send("alpha/pm", "alpha/dev-1", "also fix the README");
   EXPECT_TRUE(r.queued);
@@ -286,7 +301,7 @@ TEST_F(AgentActorTest, AQueuedMessageSurvivesARestartAndIsDeliveredOnce) {
   auto r = send("alpha/pm", "alpha/dev-1", "use postgres");
   EXPECT_TRUE(r.queued);
   restart();
-  EXPECT_EQ(info("alpha/dev-1").state, "waiting_input");
+  EXPECT_EQ(info("alpha/dev-1").state, agent_state::waiting_input);
   EXPECT_EQ(info("alpha/dev-1").queued,
             (std::vector<std::string>{r.message_id}));
   observe("idle");

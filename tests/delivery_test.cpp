@@ -659,7 +659,7 @@ TEST(PaneWatcher, ADialogRightAfterThePromptIsNotSettled) {
 TEST(PaneWatcher, AHooksStateHoldsWhileTheCliDrawsIt) {
   hook_hold h;
   EXPECT_FALSE(h.holds_back(agent_state::busy, false, t0));
-  h.told("waiting_approval", t0, 2000 * ms);
+  h.told(agent_state::waiting_approval, t0, 2000 * ms);
   EXPECT_TRUE(h.holds_back(agent_state::busy, false, t0 + 1999 * ms));
   EXPECT_FALSE(h.holds_back(agent_state::busy, false, t0 + 2000 * ms));
   EXPECT_FALSE(h.holds_back(agent_state::busy, true, t0 + 1 * ms));  // dead
@@ -667,18 +667,19 @@ TEST(PaneWatcher, AHooksStateHoldsWhileTheCliDrawsIt) {
   // The dialog drawn, with a command the screen cut: the hook's stays.
   EXPECT_TRUE(
       h.holds_back(agent_state::waiting_approval, false, t0 + 5000 * ms));
-  EXPECT_TRUE(h.expects_approval("waiting_approval", t0 + 1 * ms));
-  EXPECT_FALSE(h.expects_approval("waiting_approval", t0 + 2000 * ms));
+  EXPECT_TRUE(h.expects_approval(agent_state::waiting_approval, t0 + 1 * ms));
+  EXPECT_FALSE(
+      h.expects_approval(agent_state::waiting_approval, t0 + 2000 * ms));
   h.reported();  // another reading was reported: its dialog is the screen's
   EXPECT_FALSE(h.holds_back(agent_state::waiting_approval, false, t0 + 1 * ms));
   EXPECT_TRUE(h.holds_back(agent_state::busy, false, t0 + 1 * ms));
   h.answered();
   EXPECT_FALSE(h.holds_back(agent_state::busy, false, t0 + 1 * ms));
   // Stop: idle holds against busy, but no approval is expected.
-  h.told("idle", t0, 2000 * ms);
+  h.told(agent_state::idle, t0, 2000 * ms);
   EXPECT_TRUE(h.holds_back(agent_state::busy, false, t0 + 1 * ms));
   EXPECT_FALSE(h.holds_back(agent_state::waiting_approval, false, t0));
-  EXPECT_FALSE(h.expects_approval("idle", t0 + 1 * ms));
+  EXPECT_FALSE(h.expects_approval(agent_state::idle, t0 + 1 * ms));
 }
 
 // The terminal's options take the clocks it reads.

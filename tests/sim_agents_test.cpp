@@ -18,9 +18,8 @@ class SimTeam : public test::actor_test {
     o.seed = seed;
     fleet_ = std::make_unique<sim_fleet>(
         *sys_, o,
-        [this](const std::string& a, const std::string& s,
-               const std::string& d) {
-          caf::anon_send(orch_, observe_atom_v, a, s, d);
+        [this](const std::string& a, agent_state s, const std::string& d) {
+          caf::anon_send(orch_, observe_atom_v, observation{a, s, d});
         },
         [this](const std::string& f, const std::string& t,
                const std::string& x) {
@@ -100,7 +99,7 @@ TEST_F(SimTeam, AMediumTeamWorksATaskThrough) {
   EXPECT_EQ(agents->size(), 4u);
   for (auto& a : *agents) {
     EXPECT_TRUE(a.queued.empty()) << a.name;
-    EXPECT_EQ(a.state, "idle") << a.name;
+    EXPECT_EQ(a.state, agent_state::idle) << a.name;
   }
 }
 

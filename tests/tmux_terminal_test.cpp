@@ -37,10 +37,10 @@ struct watcher {
 
   tmux_terminal::callbacks callbacks() {
     tmux_terminal::callbacks cb;
-    cb.observe = [this](const std::string& a, const std::string& s,
+    cb.observe = [this](const std::string& a, agent_state s,
                         const std::string& d) {
       std::lock_guard lock(mu);
-      seen.emplace_back(a, s, d);
+      seen.emplace_back(a, to_string(s), d);
       cv.notify_all();
     };
     cb.snapshot = [this](const std::string& a, const std::string& hash,
@@ -455,7 +455,7 @@ TEST_F(TmuxTerminal, AHooksStateHoldsWhileTheDialogIsDrawn) {
   ASSERT_TRUE(r.first) << r.second;
   ASSERT_TRUE(w.wait_for("kappa/dev-1", "busy"));
   // The hook's command is exact; a screen may wrap or cut a long one.
-  term->hooked("kappa/dev-1", "waiting_approval",
+  term->hooked("kappa/dev-1", agent_state::waiting_approval,
                "Bash: make test  # as the hook told it");
   // The hook's state is reported at once, on the screen's path.
   auto told = w.wait_for("kappa/dev-1", "waiting_approval");

@@ -7,34 +7,21 @@
 #include <string>
 #include <string_view>
 
+#include "events/strings.hpp"
+
 namespace tmo::adapters::detail {
 
 inline bool contains(std::string_view hay, std::string_view needle) {
   return !needle.empty() && hay.find(needle) != std::string_view::npos;
 }
 
-inline bool starts_with(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
-}
-
-inline bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-
-inline std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using strings::ends_with;
+using strings::lower;
+using strings::starts_with;
 
 // Without leading and trailing spaces and tabs.
 inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
+  return strings::trim_blanks(s);
 }
 
 // Replaces every `from` by `to`.
