@@ -162,14 +162,229 @@ int64_t backoff_ns(const agent_config& c, uint32_t attempt) {
   return std::min(wait, c.max_backoff_ns);
 }
 
+result<std::vector<events::draft>> decide_message_sent(
+    const agent_record& a, const deliver_request& req, int64_t now_ns) {
+  if (!a.exists)
+    return status::not_found("no agent " + a.self.str() +
+                             ": see tmo agent list");
+  auto stream = agent_stream(a.self.team, a.self.member);
+  events::draft sent(stream, req.from, now_ns);
+  sent.correlation(req.id);
+  auto m = sent.payload().initMessageSent();
+  m.setMessageId(text(req.id));
+  m.setFrom(text(req.from));
+  m.setTo(text(a.self.str()));
+  m.setText(text(req.text));
+  auto parsed = req.kind.empty() ? parse_template(req.text)
+                                 : parsed_message{req.kind, {}};
+  m.setTemplate(text(parsed.kind));
+  auto fields = m.initFields(static_cast<unsigned>(parsed.fields.size()));
+  for (unsigned i = 0; i < parsed.fields.size(); ++i) {
+    fields[i].setName(text(parsed.fields[i].first));
+    fields[i].setValue(text(parsed.fields[i].second));
+  }
+  std::vector<events::draft> v;
+  v.push_back(std::move(sent));
+  if (parsed.kind == "task") {
+    // A TASK assigns work: recorded with the message, same write.
+    events::draft d(stream, req.from, now_ns);
+    d.correlation(req.id);
+    auto t = d.payload().initTaskAssigned();
+    t.setTaskId(text(parsed.field("task_id")));
+    t.setTitle(text(parsed.field("title")));
+    auto who = parsed.field("assigned_to");
+    t.setAssignedTo(text(who.empty() ? a.self.str() : who));
+    t.setObjective(text(parsed.field("objective")));
+    t.setSuccessCriteria(text(parsed.field("success_criteria")));
+    t.setPriority(text(parsed.field("priority")));
+    v.push_back(std::move(d));
+  }
+  return v;
+}
+
+std::vector<events::draft> decide_observation(const agent_record& a,
+                                              agent_state from,
+                                              const std::string& from_detail,
+                                              const observation& o,
+                                              int64_t now_ns) {
+  std::vector<events::draft> v;
+  auto state = o.state;
+  const auto& detail = o.detail;
+  if (!a.exists || (state == from && detail == from_detail)) return v;
+  auto stream = agent_stream(a.self.team, a.self.member);
+  events::draft d(stream, "terminal", now_ns);
+  auto e = d.payload().initAgentStateChanged();
+  e.setFrom(to_string(from));
+  e.setTo(to_string(state));
+  e.setReason(text(detail));
+  v.push_back(std::move(d));
+  if (state == agent_state::exited && from != agent_state::exited) {
+    // The program in its pane ended: how, in the same write.
+    events::draft x(stream, "terminal", now_ns);
+    auto ex = x.payload().initAgentExited();
+    int status = -1;
+    if (detail.rfind("exit status ", 0) == 0)
+      status = std::atoi(detail.c_str() + 12);
+    ex.setExitStatus(status);
+    ex.setReason(text(detail));
+    v.push_back(std::move(x));
+  }
+  return v;
+}
+
+std::vector<events::draft> decide_status_report(const agent_record& a,
+                                                const std::string& status_text,
+                                                int64_t now_ns) {
+  auto parsed = parse_template(status_text);
+  events::draft d(agent_stream(a.self.team, a.self.member), a.self.str(),
+                  now_ns);
+  auto e = d.payload().initStatusReported();
+  e.setAgent(text(a.self.str()));
+  e.setCompleted(text(parsed.field("completed")));
+  e.setCurrent(text(parsed.field("current")));
+  e.setBlocked(text(parsed.field("blocked")));
+  e.setEta(text(parsed.field("eta")));
+  std::vector<events::draft> v;
+  v.push_back(std::move(d));
+  return v;
+}
+
+std::optional<escalation> stuck_escalation(const agent_record& a,
+                                           int64_t since_ns, int64_t now_ns,
+                                           const agent_config& c) {
+  auto level = stuck_level(a, now_ns, c);
+  if (level == 0) return std::nullopt;
+  std::string what =
+      !a.blocked.empty() && a.blocked_since_ns == since_ns
+          ? "blocked for " + minutes(now_ns - since_ns) + ": " + a.blocked
+          : to_string(a.state) + std::string(" for ") +
+                minutes(now_ns - since_ns) +
+                (a.detail.empty() ? "" : ": " + a.detail);
+  return escalation{a.self.str(), level == 2 ? "orchestrator" : "pm", "stuck",
+                    what};
+}
+
+std::vector<events::draft> decide_escalation(const agent_record& a,
+                                             const escalation& esc,
+                                             int64_t now_ns) {
+  events::draft d(agent_stream(a.self.team, a.self.member), "orchestrator",
+                  now_ns);
+  auto e = d.payload().initEscalationRaised();
+  e.setLevel(text(esc.level));
+  e.setCause(text(esc.cause));
+  e.setDetail(text(esc.detail));
+  std::vector<events::draft> v;
+  v.push_back(std::move(d));
+  return v;
+}
+
+escalation delivery_escalation(const agent_record& a, const queued_message& m,
+                               const std::string& reason) {
+  return escalation{a.self.str(), a.self.is_pm() ? "orchestrator" : "pm",
+                    "message.failed",
+                    m.id + " to " + a.self.str() + " after " +
+                        std::to_string(m.attempts) + " attempts: " + reason};
+}
+
+std::vector<events::draft> decide_delivery_outcome(const agent_record& a,
+                                                   const queued_message& m,
+                                                   bool ok,
+                                                   const std::string& reason,
+                                                   int64_t now_ns) {
+  auto stream = agent_stream(a.self.team, a.self.member);
+  std::vector<events::draft> out;
+  events::draft d(stream, "terminal", now_ns);
+  d.causation(m.sent_seq).correlation(m.id);
+  if (ok) {
+    auto e = d.payload().initMessageDelivered();
+    e.setMessageId(text(m.id));
+    e.setAttempts(m.attempts);
+    e.setLatencyNs(std::max<int64_t>(0, now_ns - m.sent_ns));
+  } else {
+    auto e = d.payload().initMessageFailed();
+    e.setMessageId(text(m.id));
+    e.setAttempts(m.attempts);
+    e.setReason(text(reason));
+  }
+  out.push_back(std::move(d));
+  if (ok && m.kind == "briefing") {
+    events::draft b(stream, "orchestrator", now_ns);
+    b.causation(m.sent_seq).correlation(m.id);
+    auto e = b.payload().initAgentBriefed();
+    e.setMessageId(text(m.id));
+    e.setBriefing(text(m.text));
+    out.push_back(std::move(b));
+  }
+  if (!ok) {
+    // A message that could not be delivered escalates. Same write.
+    auto x = delivery_escalation(a, m, reason);
+    events::draft esc(stream, "orchestrator", now_ns);
+    esc.causation(m.sent_seq).correlation(m.id);
+    auto e = esc.payload().initEscalationRaised();
+    e.setLevel(text(x.level));
+    e.setCause(text(x.cause));
+    e.setDetail(text(x.detail));
+    out.push_back(std::move(esc));
+  }
+  return out;
+}
+
+std::vector<events::draft> decide_git_reminder(const agent_record& a,
+                                               int64_t now_ns) {
+  events::draft d(agent_stream(a.self.team, a.self.member), "orchestrator",
+                  now_ns);
+  auto e = d.payload().initGitReminded();
+  e.setProjectDir(text(a.project_dir));
+  e.setBusyForNs(now_ns - a.busy_since_ns);
+  std::vector<events::draft> v;
+  v.push_back(std::move(d));
+  return v;
+}
+
+escalation commit_reminder(const agent_record& a, int64_t now_ns) {
+  return escalation{a.self.str(), "self", "git.reminded",
+                    "REMINDER: you have worked " +
+                        minutes(now_ns - a.busy_since_ns) +
+                        " with no new commit in " + a.project_dir +
+                        ". Commit what you have now: git add -A "
+                        "&& git commit -m \"<what you did>\""};
+}
+
+std::vector<events::draft> decide_git_committed(const agent_record& a,
+                                                const std::string& hash,
+                                                uint32_t files,
+                                                int64_t now_ns) {
+  std::vector<events::draft> v;
+  if (hash.empty()) return v;
+  events::draft d(agent_stream(a.self.team, a.self.member), "orchestrator",
+                  now_ns);
+  auto e = d.payload().initGitCommitted();
+  e.setProjectDir(text(a.project_dir));
+  e.setCommitHash(text(hash));
+  e.setFilesChanged(files);
+  v.push_back(std::move(d));
+  return v;
+}
+
+std::vector<events::draft> decide_pane_opened(const agent_record& a,
+                                              const pane_opened& p,
+                                              int64_t now_ns) {
+  std::vector<events::draft> v;
+  if (p.pane_id.empty()) return v;  // a terminal without panes
+  events::draft d(agent_stream(a.self.team, a.self.member), "terminal", now_ns);
+  auto e = d.payload().initPaneOpened();
+  e.setPaneId(text(p.pane_id));
+  e.setTarget(text(p.target));
+  e.setSocket(text(p.socket));
+  e.setCommand(text(p.command));
+  e.setReattached(p.reattached);
+  v.push_back(std::move(d));
+  return v;
+}
+
 namespace {
 
 using self_ptr = agent_actor::stateful_pointer<agent_actor_state>;
-
-std::string my_stream(self_ptr self) {
-  auto& a = self->state.agent.self;
-  return agent_stream(a.team, a.member);
-}
 
 void append_then(self_ptr self, log_port* log,
                  std::vector<events::draft> drafts, append_done then) {
@@ -211,64 +426,24 @@ void settle(self_ptr self, log_port* log, clock_port* clock,
             terminal_port* terminal, escalation_sink pm, queued_message m,
             bool ok, const std::string& reason) {
   auto& a = self->state.agent;
-  auto now = clock->now_ns();
-  std::vector<events::draft> out;
-  events::draft d(my_stream(self), "terminal", now);
-  d.causation(m.sent_seq).correlation(m.id);
-  if (ok) {
-    auto e = d.payload().initMessageDelivered();
-    e.setMessageId(text(m.id));
-    e.setAttempts(m.attempts);
-    e.setLatencyNs(std::max<int64_t>(0, now - m.sent_ns));
-  } else {
-    auto e = d.payload().initMessageFailed();
-    e.setMessageId(text(m.id));
-    e.setAttempts(m.attempts);
-    e.setReason(text(reason));
-  }
-  out.push_back(std::move(d));
-  std::string level, detail;
-  if (ok && m.kind == "briefing") {
-    events::draft b(my_stream(self), "orchestrator", now);
-    b.causation(m.sent_seq).correlation(m.id);
-    auto e = b.payload().initAgentBriefed();
-    e.setMessageId(text(m.id));
-    e.setBriefing(text(m.text));
-    out.push_back(std::move(b));
-  }
-  if (!ok) {
-    // A message that could not be delivered escalates: to the agent's PM,
-    // or for a PM to the orchestrator. Same write.
-    level = a.self.is_pm() ? "orchestrator" : "pm";
-    detail = m.id + " to " + a.self.str() + " after " +
-             std::to_string(m.attempts) + " attempts: " + reason;
-    events::draft esc(my_stream(self), "orchestrator", now);
-    esc.causation(m.sent_seq).correlation(m.id);
-    auto e = esc.payload().initEscalationRaised();
-    e.setLevel(text(level));
-    e.setCause("message.failed");
-    e.setDetail(text(detail));
-    out.push_back(std::move(esc));
-  }
+  auto out = decide_delivery_outcome(a, m, ok, reason, clock->now_ns());
+  auto x = delivery_escalation(a, m, reason);
   auto who = a.self;
-  append_then(
-      self, log, std::move(out),
-      [=](uint64_t, uint64_t, const std::string& error) {
-        self->state.typing.clear();
-        send_reply r;
-        r.message_id = m.id;
-        r.attempts = m.attempts;
-        if (!error.empty())
-          r.status = append_status(error);
-        else if (!ok)
-          r.status =
-              status::io_error("not delivered to " + who.str() + ": " + reason);
-        answer(self, m.id, std::move(r));
-        if (error.empty() && !ok)
-          self->send(pm, escalate_atom_v,
-                     escalation{who.str(), level, "message.failed", detail});
-        pump(self, log, clock, terminal, pm);
-      });
+  append_then(self, log, std::move(out),
+              [=](uint64_t, uint64_t, const std::string& error) {
+                self->state.typing.clear();
+                send_reply r;
+                r.message_id = m.id;
+                r.attempts = m.attempts;
+                if (!error.empty())
+                  r.status = append_status(error);
+                else if (!ok)
+                  r.status = status::io_error("not delivered to " + who.str() +
+                                              ": " + reason);
+                answer(self, m.id, std::move(r));
+                if (error.empty() && !ok) self->send(pm, escalate_atom_v, x);
+                pump(self, log, clock, terminal, pm);
+              });
 }
 
 void attempt(self_ptr self, log_port* log, clock_port* clock,
@@ -382,50 +557,18 @@ agent_actor::behavior_type agent(
   arm_commit_timer(self, clock);
   return {
       [=](deliver_atom, deliver_request req) -> caf::result<send_reply> {
-        auto& a = self->state.agent;
-        if (!a.exists) {
+        auto drafts =
+            decide_message_sent(self->state.agent, req, clock->now_ns());
+        if (!drafts) {
           send_reply r;
-          r.status = status::not_found("no agent " + a.self.str() +
-                                       ": see tmo agent list");
+          r.status = drafts.error();
           r.message_id = req.id;
           return r;
-        }
-        auto now = clock->now_ns();
-        events::draft sent(my_stream(self), req.from, now);
-        sent.correlation(req.id);
-        auto m = sent.payload().initMessageSent();
-        m.setMessageId(text(req.id));
-        m.setFrom(text(req.from));
-        m.setTo(text(a.self.str()));
-        m.setText(text(req.text));
-        auto parsed = req.kind.empty() ? parse_template(req.text)
-                                       : parsed_message{req.kind, {}};
-        m.setTemplate(text(parsed.kind));
-        auto fields = m.initFields(static_cast<unsigned>(parsed.fields.size()));
-        for (unsigned i = 0; i < parsed.fields.size(); ++i) {
-          fields[i].setName(text(parsed.fields[i].first));
-          fields[i].setValue(text(parsed.fields[i].second));
-        }
-        std::vector<events::draft> v;
-        v.push_back(std::move(sent));
-        if (parsed.kind == "task") {
-          // A TASK assigns work: recorded with the message, same write.
-          events::draft d(my_stream(self), req.from, now);
-          d.correlation(req.id);
-          auto t = d.payload().initTaskAssigned();
-          t.setTaskId(text(parsed.field("task_id")));
-          t.setTitle(text(parsed.field("title")));
-          auto who = parsed.field("assigned_to");
-          t.setAssignedTo(text(who.empty() ? a.self.str() : who));
-          t.setObjective(text(parsed.field("objective")));
-          t.setSuccessCriteria(text(parsed.field("success_criteria")));
-          t.setPriority(text(parsed.field("priority")));
-          v.push_back(std::move(d));
         }
         auto rp = self->make_response_promise<send_reply>();
         auto id = req.id;
         append_then(
-            self, log, std::move(v),
+            self, log, std::move(*drafts),
             [=](uint64_t seq, uint64_t, const std::string& error) mutable {
               if (!error.empty()) {
                 send_reply r;
@@ -451,34 +594,14 @@ agent_actor::behavior_type agent(
         return rp;
       },
       [=](observe_atom, observation o) {
-        auto state = o.state;
-        auto& detail = o.detail;
         auto& a = self->state.agent;
         auto& seen = self->state.observed;
         if (!seen) seen.emplace(a.state, a.detail);
-        if (!a.exists || (state == seen->first && detail == seen->second))
-          return;
-        auto from = seen->first;
-        *seen = {state, detail};
+        auto v = decide_observation(a, seen->first, seen->second, o,
+                                    clock->now_ns());
+        if (v.empty()) return;
+        *seen = {o.state, o.detail};
         ++self->state.observing;
-        events::draft d(my_stream(self), "terminal", clock->now_ns());
-        auto e = d.payload().initAgentStateChanged();
-        e.setFrom(to_string(from));
-        e.setTo(to_string(state));
-        e.setReason(text(detail));
-        std::vector<events::draft> v;
-        v.push_back(std::move(d));
-        if (state == agent_state::exited && from != agent_state::exited) {
-          // The program in its pane ended: how, in the same write.
-          events::draft x(my_stream(self), "terminal", clock->now_ns());
-          auto ex = x.payload().initAgentExited();
-          int status = -1;
-          if (detail.rfind("exit status ", 0) == 0)
-            status = std::atoi(detail.c_str() + 12);
-          ex.setExitStatus(status);
-          ex.setReason(text(detail));
-          v.push_back(std::move(x));
-        }
         append_then(self, log, std::move(v),
                     [=](uint64_t, uint64_t, const std::string&) {
                       if (--self->state.observing == 0)
@@ -490,17 +613,8 @@ agent_actor::behavior_type agent(
       },
       [=](report_atom, std::string status_text) {
         // The agent sent a STATUS: record what it says about itself.
-        auto& a = self->state.agent;
-        auto parsed = parse_template(status_text);
-        events::draft d(my_stream(self), a.self.str(), clock->now_ns());
-        auto e = d.payload().initStatusReported();
-        e.setAgent(text(a.self.str()));
-        e.setCompleted(text(parsed.field("completed")));
-        e.setCurrent(text(parsed.field("current")));
-        e.setBlocked(text(parsed.field("blocked")));
-        e.setEta(text(parsed.field("eta")));
-        std::vector<events::draft> v;
-        v.push_back(std::move(d));
+        auto v = decide_status_report(self->state.agent, status_text,
+                                      clock->now_ns());
         append_then(self, log, std::move(v),
                     [=](uint64_t, uint64_t, const std::string&) {
                       arm_stuck_timer(self, clock);
@@ -509,29 +623,12 @@ agent_actor::behavior_type agent(
       [=](tick_atom, int64_t since) {
         auto& a = self->state.agent;
         if (stuck_since(a) != since) return;  // a stale timer
-        auto level = stuck_level(a, clock->now_ns(), self->state.config);
-        if (level == 0) return arm_stuck_timer(self, clock);
         auto now = clock->now_ns();
-        std::string what =
-            !a.blocked.empty() && a.blocked_since_ns == since
-                ? "blocked for " + minutes(now - since) + ": " + a.blocked
-                : to_string(a.state) + std::string(" for ") +
-                      minutes(now - since) +
-                      (a.detail.empty() ? "" : ": " + a.detail);
-        auto lvl = std::string(level == 2 ? "orchestrator" : "pm");
-        events::draft d(my_stream(self), "orchestrator", now);
-        auto e = d.payload().initEscalationRaised();
-        e.setLevel(text(lvl));
-        e.setCause("stuck");
-        e.setDetail(text(what));
-        std::vector<events::draft> v;
-        v.push_back(std::move(d));
-        auto who = a.self.str();
-        append_then(self, log, std::move(v),
+        auto esc = stuck_escalation(a, since, now, self->state.config);
+        if (!esc) return arm_stuck_timer(self, clock);
+        append_then(self, log, decide_escalation(a, *esc, now),
                     [=](uint64_t, uint64_t, const std::string& error) {
-                      if (error.empty())
-                        self->send(pm, escalate_atom_v,
-                                   escalation{who, lvl, "stuck", what});
+                      if (error.empty()) self->send(pm, escalate_atom_v, *esc);
                       arm_stuck_timer(self, clock);
                     });
       },
@@ -575,27 +672,13 @@ agent_actor::behavior_type agent(
               });
           return;
         }
-        int64_t busy_for = now - a.busy_since_ns;
-        events::draft d(my_stream(self), "orchestrator", now);
-        auto e = d.payload().initGitReminded();
-        e.setProjectDir(text(dir));
-        e.setBusyForNs(busy_for);
-        std::vector<events::draft> v;
-        v.push_back(std::move(d));
-        append_then(
-            self, log, std::move(v),
-            [=](uint64_t, uint64_t, const std::string& error) {
-              if (error.empty())
-                self->send(
-                    pm, escalate_atom_v,
-                    escalation{who, "self", "git.reminded",
-                               "REMINDER: you have worked " +
-                                   minutes(busy_for) +
-                                   " with no new commit in " + dir +
-                                   ". Commit what you have now: git add -A "
-                                   "&& git commit -m \"<what you did>\""});
-              arm_commit_timer(self, clock);
-            });
+        auto notice = commit_reminder(a, now);
+        append_then(self, log, decide_git_reminder(a, now),
+                    [=](uint64_t, uint64_t, const std::string& error) {
+                      if (error.empty())
+                        self->send(pm, escalate_atom_v, notice);
+                      arm_commit_timer(self, clock);
+                    });
       },
       [=](git_done_atom, std::string hash, uint32_t files, std::string error) {
         auto& st = self->state;
@@ -605,13 +688,7 @@ agent_actor::behavior_type agent(
           st.commit_floor_ns = now;
           return arm_commit_timer(self, clock);
         }
-        events::draft d(my_stream(self), "orchestrator", now);
-        auto e = d.payload().initGitCommitted();
-        e.setProjectDir(text(st.agent.project_dir));
-        e.setCommitHash(text(hash));
-        e.setFilesChanged(files);
-        std::vector<events::draft> v;
-        v.push_back(std::move(d));
+        auto v = decide_git_committed(st.agent, hash, files, now);
         append_then(self, log, std::move(v),
                     [=](uint64_t, uint64_t, const std::string&) {
                       arm_commit_timer(self, clock);
@@ -651,17 +728,8 @@ agent_actor::behavior_type agent(
                           "could not start: " + error});
           return;
         }
-        const auto& p = r.pane;
-        if (p.pane_id.empty()) return;  // a terminal without panes
-        events::draft d(my_stream(self), "terminal", clock->now_ns());
-        auto e = d.payload().initPaneOpened();
-        e.setPaneId(text(p.pane_id));
-        e.setTarget(text(p.target));
-        e.setSocket(text(p.socket));
-        e.setCommand(text(p.command));
-        e.setReattached(p.reattached);
-        std::vector<events::draft> v;
-        v.push_back(std::move(d));
+        auto v = decide_pane_opened(self->state.agent, r.pane, clock->now_ns());
+        if (v.empty()) return;  // a terminal without panes
         append_then(self, log, std::move(v),
                     [](uint64_t, uint64_t, const std::string&) {});
       },

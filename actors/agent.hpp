@@ -18,8 +18,9 @@
 // manager actor, which carries the notice.
 //
 // The pure parts are apply_agent() (the fold of the agent's stream, used
-// both when replaying and after each acknowledged append), ready_for() and
-// stuck_level(). The actor is the rest.
+// both when replaying and after each acknowledged append), ready_for(),
+// stuck_level() and the decide_* functions that build the events. The actor
+// is the rest.
 #pragma once
 
 #include <cstdint>
@@ -107,6 +108,72 @@ int stuck_level(const agent_record& s, int64_t now_ns, const agent_config& c);
 
 // The wait before attempt `n` (n >= 2): first_backoff doubled n-2 times.
 int64_t backoff_ns(const agent_config& c, uint32_t attempt);
+
+// The agent's decisions, pure: each turns what happened into the events
+// that record it on the agent's stream (agent/TEAM/MEMBER), at `now_ns`.
+// The actor appends what they return (nothing: nothing to record).
+
+// message.sent for `req` (by req.from), with task.assigned in the same
+// write when it is a TASK. not_found when the agent does not exist.
+result<std::vector<events::draft>> decide_message_sent(
+    const agent_record& a, const deliver_request& req, int64_t now_ns);
+
+// agent.state_changed (by "terminal") from `from` to what `o` saw, and
+// agent.exited with it when the program in the pane ended. Nothing when the
+// agent does not exist or `o` is what was last seen (`from`, `from_detail`).
+std::vector<events::draft> decide_observation(const agent_record& a,
+                                              agent_state from,
+                                              const std::string& from_detail,
+                                              const observation& o,
+                                              int64_t now_ns);
+
+// status.reported for a STATUS the agent sent, by the agent itself.
+std::vector<events::draft> decide_status_report(const agent_record& a,
+                                                const std::string& status_text,
+                                                int64_t now_ns);
+
+// The stuck escalation due at `now_ns` for the spell that began at
+// `since_ns` (see stuck_level), or none.
+std::optional<escalation> stuck_escalation(const agent_record& a,
+                                           int64_t since_ns, int64_t now_ns,
+                                           const agent_config& c);
+
+// escalation.raised (by "orchestrator") for `e`.
+std::vector<events::draft> decide_escalation(const agent_record& a,
+                                             const escalation& e,
+                                             int64_t now_ns);
+
+// What a message that could not be delivered escalates: to the agent's
+// PM, or for a PM to the orchestrator.
+escalation delivery_escalation(const agent_record& a, const queued_message& m,
+                               const std::string& reason);
+
+// The outcome of delivering `m` (by "terminal", caused by its message.sent):
+// message.delivered (and agent.briefed for a briefing), or message.failed
+// with the escalation.raised of delivery_escalation() in the same write.
+std::vector<events::draft> decide_delivery_outcome(const agent_record& a,
+                                                   const queued_message& m,
+                                                   bool ok,
+                                                   const std::string& reason,
+                                                   int64_t now_ns);
+
+// git.reminded (by "orchestrator") for an agent busy since busy_since_ns.
+std::vector<events::draft> decide_git_reminder(const agent_record& a,
+                                               int64_t now_ns);
+
+// The reminder the agent itself is sent with git.reminded.
+escalation commit_reminder(const agent_record& a, int64_t now_ns);
+
+// git.committed (by "orchestrator") for tmo's commit of the agent's work.
+// Nothing when there was no commit (`hash` empty).
+std::vector<events::draft> decide_git_committed(const agent_record& a,
+                                                const std::string& hash,
+                                                uint32_t files, int64_t now_ns);
+
+// pane.opened (by "terminal"); nothing for a terminal without panes.
+std::vector<events::draft> decide_pane_opened(const agent_record& a,
+                                              const pane_opened& p,
+                                              int64_t now_ns);
 
 using agent_actor = caf::typed_actor<
     caf::replies_to<deliver_atom, deliver_request>::with<send_reply>,

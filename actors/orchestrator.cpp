@@ -58,6 +58,106 @@ int exchange_counts::count(const std::string& from, const std::string& to,
   return ++by_key[key];
 }
 
+std::vector<events::draft> decide_refusal(const address& from,
+                                          const address& to,
+                                          const std::string& id,
+                                          const status& why, int64_t now_ns) {
+  events::draft d(from.is_orchestrator() ? "orchestrator"
+                                         : agent_stream(from.team, from.member),
+                  from.str(), now_ns);
+  auto r = d.payload().initMessageRefused();
+  r.setMessageId(text(id));
+  r.setFrom(text(from.str()));
+  r.setTo(text(to.str()));
+  r.setReason(text(why.message()));
+  std::vector<events::draft> v;
+  v.push_back(std::move(d));
+  return v;
+}
+
+escalation exchanges_escalation(const address& from, const address& to,
+                                const std::string& body) {
+  const address& agent = from.is_orchestrator() ? to : from;
+  bool pm_involved = from.is_pm() || to.is_pm() || from.is_orchestrator() ||
+                     to.is_orchestrator();
+  return escalation{
+      agent.str(), pm_involved ? "orchestrator" : "pm", "exchanges",
+      std::to_string(max_exchanges + 1) + " exchanges between " + from.str() +
+          " and " + to.str() + " on \"" + topic_of(body) + "\""};
+}
+
+std::vector<events::draft> decide_exchanges(const address& from,
+                                            const address& to,
+                                            const std::string& id,
+                                            const std::string& body,
+                                            int64_t now_ns) {
+  const address& agent = from.is_orchestrator() ? to : from;
+  auto x = exchanges_escalation(from, to, body);
+  events::draft d(agent_stream(agent.team, agent.member), "orchestrator",
+                  now_ns);
+  d.correlation(id);
+  auto e = d.payload().initEscalationRaised();
+  e.setLevel(text(x.level));
+  e.setCause(text(x.cause));
+  e.setDetail(text(x.detail));
+  std::vector<events::draft> v;
+  v.push_back(std::move(d));
+  return v;
+}
+
+std::vector<events::draft> decide_ack(
+    const std::map<std::string, std::string>& tasks, const address& from,
+    const std::string& body, int64_t now_ns) {
+  std::vector<events::draft> out;
+  auto parsed = parse_template(body);
+  if (parsed.kind != "ack" || from.is_orchestrator()) return out;
+  auto ref = parsed.field("ref");
+  ref = ref.substr(0, ref.find(' '));
+  std::string acked;
+  if (message_number(ref) != 0) {
+    acked = ref;
+  } else if (auto it = tasks.find(from.str() + "|" + ref); it != tasks.end()) {
+    acked = it->second;
+  }
+  if (acked.empty()) return out;
+  events::draft d(agent_stream(from.team, from.member), from.str(), now_ns);
+  d.correlation(acked);
+  auto a = d.payload().initMessageAcked();
+  a.setMessageId(text(acked));
+  a.setBy(text(from.str()));
+  out.push_back(std::move(d));
+  return out;
+}
+
+std::vector<events::draft> decide_orchestrator_message(const address& from,
+                                                       const std::string& id,
+                                                       const std::string& body,
+                                                       int64_t now_ns) {
+  events::draft sent("orchestrator", from.str(), now_ns);
+  sent.correlation(id);
+  auto m = sent.payload().initMessageSent();
+  m.setMessageId(text(id));
+  m.setFrom(text(from.str()));
+  m.setTo("orchestrator");
+  m.setText(text(body));
+  auto parsed = parse_template(body);
+  m.setTemplate(text(parsed.kind));
+  auto fields = m.initFields(static_cast<unsigned>(parsed.fields.size()));
+  for (unsigned i = 0; i < parsed.fields.size(); ++i) {
+    fields[i].setName(text(parsed.fields[i].first));
+    fields[i].setValue(text(parsed.fields[i].second));
+  }
+  events::draft got("orchestrator", "orchestrator", now_ns);
+  got.correlation(id);
+  auto g = got.payload().initMessageDelivered();
+  g.setMessageId(text(id));
+  g.setAttempts(1);
+  std::vector<events::draft> v;
+  v.push_back(std::move(sent));
+  v.push_back(std::move(got));
+  return v;
+}
+
 namespace {
 
 using self_ptr = orchestrator_actor::stateful_pointer<orchestrator_state>;
@@ -111,12 +211,6 @@ void append_then(self_ptr self, log_port* log,
       std::move(then));
 }
 
-std::vector<events::draft> one(events::draft d) {
-  std::vector<events::draft> v;
-  v.push_back(std::move(d));
-  return v;
-}
-
 std::string next_id(self_ptr self) {
   return "m-" + std::to_string(++self->state.last_message);
 }
@@ -161,27 +255,13 @@ void escalate_exchanges(self_ptr self, log_port* log, clock_port* clock,
                         const address& from, const address& to,
                         const std::string& id, const std::string& body) {
   const address& agent = from.is_orchestrator() ? to : from;
-  bool pm_involved = from.is_pm() || to.is_pm() || from.is_orchestrator() ||
-                     to.is_orchestrator();
-  std::string level = pm_involved ? "orchestrator" : "pm";
-  std::string detail = std::to_string(max_exchanges + 1) +
-                       " exchanges between " + from.str() + " and " + to.str() +
-                       " on \"" + topic_of(body) + "\"";
-  events::draft d(agent_stream(agent.team, agent.member), "orchestrator",
-                  clock->now_ns());
-  d.correlation(id);
-  auto e = d.payload().initEscalationRaised();
-  e.setLevel(text(level));
-  e.setCause("exchanges");
-  e.setDetail(text(detail));
-  auto who = agent.str();
+  auto x = exchanges_escalation(from, to, body);
   auto team = agent.team;
-  append_then(self, log, one(std::move(d)), {},
-              [=](uint64_t, uint64_t, const std::string& error) {
+  append_then(self, log, decide_exchanges(from, to, id, body, clock->now_ns()),
+              {}, [=](uint64_t, uint64_t, const std::string& error) {
                 auto it = self->state.pms.find(team);
                 if (error.empty() && it != self->state.pms.end())
-                  self->send(it->second, escalate_atom_v,
-                             escalation{who, level, "exchanges", detail});
+                  self->send(it->second, escalate_atom_v, x);
               });
 }
 
@@ -192,29 +272,11 @@ void record_template(self_ptr self, log_port* log, clock_port* clock,
                      const address& from, const address& to,
                      const std::string& id, const std::string& body) {
   auto parsed = parse_template(body);
-  std::vector<events::draft> out;
   if (parsed.kind == "task") {
     // The recipient's agent records task.assigned with the message.
     self->state.tasks[to.str() + "|" + parsed.field("task_id")] = id;
-  } else if (parsed.kind == "ack" && !from.is_orchestrator()) {
-    auto ref = parsed.field("ref");
-    ref = ref.substr(0, ref.find(' '));
-    std::string acked;
-    if (message_number(ref) != 0) {
-      acked = ref;
-    } else if (auto it = self->state.tasks.find(from.str() + "|" + ref);
-               it != self->state.tasks.end()) {
-      acked = it->second;
-    }
-    if (acked.empty()) return;
-    events::draft d(agent_stream(from.team, from.member), from.str(),
-                    clock->now_ns());
-    d.correlation(acked);
-    auto a = d.payload().initMessageAcked();
-    a.setMessageId(text(acked));
-    a.setBy(text(from.str()));
-    out.push_back(std::move(d));
   }
+  auto out = decide_ack(self->state.tasks, from, body, clock->now_ns());
   if (!out.empty())
     append_then(self, log, std::move(out), {},
                 [](uint64_t, uint64_t, const std::string&) {});
@@ -225,29 +287,7 @@ void record_for_orchestrator(self_ptr self, log_port* log, clock_port* clock,
                              const address& from, const std::string& id,
                              const std::string& body,
                              caf::typed_response_promise<send_reply> rp) {
-  auto now = clock->now_ns();
-  events::draft sent("orchestrator", from.str(), now);
-  sent.correlation(id);
-  auto m = sent.payload().initMessageSent();
-  m.setMessageId(text(id));
-  m.setFrom(text(from.str()));
-  m.setTo("orchestrator");
-  m.setText(text(body));
-  auto parsed = parse_template(body);
-  m.setTemplate(text(parsed.kind));
-  auto fields = m.initFields(static_cast<unsigned>(parsed.fields.size()));
-  for (unsigned i = 0; i < parsed.fields.size(); ++i) {
-    fields[i].setName(text(parsed.fields[i].first));
-    fields[i].setValue(text(parsed.fields[i].second));
-  }
-  events::draft got("orchestrator", "orchestrator", now);
-  got.correlation(id);
-  auto g = got.payload().initMessageDelivered();
-  g.setMessageId(text(id));
-  g.setAttempts(1);
-  std::vector<events::draft> v;
-  v.push_back(std::move(sent));
-  v.push_back(std::move(got));
+  auto v = decide_orchestrator_message(from, id, body, clock->now_ns());
   append_then(self, log, std::move(v), {},
               [rp, id](uint64_t, uint64_t, const std::string& error) mutable {
                 send_reply r;
@@ -361,18 +401,11 @@ orchestrator_actor::behavior_type orchestrator(
               status::invalid_argument("an empty message: say something"));
         auto id = next_id(self);
         if (auto route = check_route(*from, *to, msg.escalation); !route) {
-          events::draft d(from->is_orchestrator()
-                              ? "orchestrator"
-                              : agent_stream(from->team, from->member),
-                          from->str(), clock->now_ns());
-          auto r = d.payload().initMessageRefused();
-          r.setMessageId(text(id));
-          r.setFrom(text(from->str()));
-          r.setTo(text(to->str()));
-          r.setReason(text(route.message()));
           auto rp = self->make_response_promise<send_reply>();
           auto why = route;
-          append_then(self, log, one(std::move(d)), {},
+          append_then(self, log,
+                      decide_refusal(*from, *to, id, route, clock->now_ns()),
+                      {},
                       [rp, why, id](uint64_t, uint64_t,
                                     const std::string& error) mutable {
                         rp.deliver(send_failed(

@@ -82,4 +82,44 @@ void apply_to_teams(std::map<std::string, team_state>& teams,
 // "m-12" -> 12; 0 for anything else.
 uint64_t message_number(std::string_view id);
 
+// The router's decisions, pure: each turns what a message did into the
+// events that record it, at `now_ns`.
+
+// message.refused of message `id` from `from` to `to` for `why`, by the
+// sender, on its stream (the orchestrator's for the orchestrator).
+std::vector<events::draft> decide_refusal(const address& from,
+                                          const address& to,
+                                          const std::string& id,
+                                          const status& why, int64_t now_ns);
+
+// What a back-and-forth between `from` and `to` on the topic of `body`
+// escalates: about the agent in it (`to` when the orchestrator wrote), to
+// the PM, or to the orchestrator when a PM or the orchestrator takes part.
+escalation exchanges_escalation(const address& from, const address& to,
+                                const std::string& body);
+
+// escalation.raised (by "orchestrator") of exchanges_escalation() on the
+// agent's stream, tied to message `id`.
+std::vector<events::draft> decide_exchanges(const address& from,
+                                            const address& to,
+                                            const std::string& id,
+                                            const std::string& body,
+                                            int64_t now_ns);
+
+// message.acked (by the acker, on its stream) when `body` is an ACK from
+// `from` of a message id, or of the task id of a TASK sent to it (`tasks`:
+// message ids by "recipient|task id"). Nothing for anything else, an ACK
+// of nothing known, or one from the orchestrator.
+std::vector<events::draft> decide_ack(
+    const std::map<std::string, std::string>& tasks, const address& from,
+    const std::string& body, int64_t now_ns);
+
+// A message to the orchestrator, which reaches it when it is recorded:
+// message.sent (by the sender) and message.delivered on the stream
+// "orchestrator", in one write.
+std::vector<events::draft> decide_orchestrator_message(const address& from,
+                                                       const std::string& id,
+                                                       const std::string& body,
+                                                       int64_t now_ns);
+
 }  // namespace tmo::actors

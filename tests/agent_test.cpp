@@ -491,3 +491,289 @@ TEST(Topic, OfAMessage) {
 
 }  // namespace
 }  // namespace tmo::actors
+
+// The agent's decisions, pure: without actors, clocks or a log.
+namespace tmo::actors {
+namespace {
+
+std::string text_of(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
+// The events a decision made, sealed and decoded as the log would.
+std::vector<events::event> sealed(std::vector<events::draft> drafts) {
+  std::vector<events::event> out;
+  for (auto& d : drafts) {
+    auto s = d.seal();
+    EXPECT_TRUE(s);
+    auto ev = events::event::decode(0, s->bytes());
+    EXPECT_TRUE(ev);
+    out.push_back(std::move(*ev));
+  }
+  return out;
+}
+
+agent_record dev1() {
+  agent_record a;
+  a.self = address{"alpha", "dev-1"};
+  a.role = "developer";
+  a.project_dir = "/src/alpha";
+  a.exists = true;
+  a.state = agent_state::idle;
+  return a;
+}
+
+using P = events::Event::Payload;
+
+void expect_envelope(const events::event& ev, const std::string& actor,
+                     int64_t now, P::Which kind) {
+  auto r = ev.reader();
+  EXPECT_EQ(text_of(r.getStream()), "agent/alpha/dev-1");
+  EXPECT_EQ(text_of(r.getActor()), actor);
+  EXPECT_EQ(r.getTimeNs(), now);
+  EXPECT_EQ(r.getPayload().which(), kind);
+}
+
+TEST(AgentDecide, AMessageIsRecordedAsSentAndATaskAsAssigned) {
+  auto d = decide_message_sent(dev1(), {"m-1", "alpha/pm", "hello", ""}, 5);
+  ASSERT_TRUE(d) << d.error().message();
+  auto v = sealed(std::move(*d));
+  ASSERT_EQ(v.size(), 1u);
+  expect_envelope(v[0], "alpha/pm", 5, P::MESSAGE_SENT);
+  EXPECT_EQ(text_of(v[0].reader().getCorrelationId()), "m-1");
+  auto m = v[0].reader().getPayload().getMessageSent();
+  EXPECT_EQ(text_of(m.getMessageId()), "m-1");
+  EXPECT_EQ(text_of(m.getFrom()), "alpha/pm");
+  EXPECT_EQ(text_of(m.getTo()), "alpha/dev-1");
+  EXPECT_EQ(text_of(m.getText()), "hello");
+  EXPECT_EQ(text_of(m.getTemplate()), "");
+
+  // A kind given by the caller wins over the text's template.
+  auto c = decide_message_sent(dev1(), {"m-2", "cli", "x", "checkin"}, 6);
+  ASSERT_TRUE(c);
+  auto cv = sealed(std::move(*c));
+  ASSERT_EQ(cv.size(), 1u);
+  EXPECT_EQ(text_of(cv[0].reader().getPayload().getMessageSent().getTemplate()),
+            "checkin");
+
+  auto task = decide_message_sent(
+      dev1(),
+      {"m-3", "alpha/pm",
+       "TASK T-7: Fix the build\nObjective: green CI\nPriority: high", ""},
+      7);
+  ASSERT_TRUE(task);
+  auto tv = sealed(std::move(*task));
+  ASSERT_EQ(tv.size(), 2u);
+  EXPECT_EQ(text_of(tv[0].reader().getPayload().getMessageSent().getTemplate()),
+            "task");
+  expect_envelope(tv[1], "alpha/pm", 7, P::TASK_ASSIGNED);
+  EXPECT_EQ(text_of(tv[1].reader().getCorrelationId()), "m-3");
+  auto t = tv[1].reader().getPayload().getTaskAssigned();
+  EXPECT_EQ(text_of(t.getTaskId()), "T-7");
+  EXPECT_EQ(text_of(t.getTitle()), "Fix the build");
+  EXPECT_EQ(text_of(t.getAssignedTo()), "alpha/dev-1");
+  EXPECT_EQ(text_of(t.getObjective()), "green CI");
+  EXPECT_EQ(text_of(t.getPriority()), "high");
+}
+
+TEST(AgentDecide, RefusesAMessageForAnAgentThatIsGone) {
+  auto a = dev1();
+  a.exists = false;
+  auto d = decide_message_sent(a, {"m-1", "alpha/pm", "hello", ""}, 5);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code(), status::code::not_found);
+  EXPECT_EQ(d.error().message(), "no agent alpha/dev-1: see tmo agent list");
+}
+
+TEST(AgentDecide, AnObservationRecordsAChangeAndAnExit) {
+  auto a = dev1();
+  auto v = sealed(
+      decide_observation(a, agent_state::idle, "",
+                         {"alpha/dev-1", agent_state::busy, "typing"}, 9));
+  ASSERT_EQ(v.size(), 1u);
+  expect_envelope(v[0], "terminal", 9, P::AGENT_STATE_CHANGED);
+  auto c = v[0].reader().getPayload().getAgentStateChanged();
+  EXPECT_EQ(text_of(c.getFrom()), "idle");
+  EXPECT_EQ(text_of(c.getTo()), "busy");
+  EXPECT_EQ(text_of(c.getReason()), "typing");
+
+  auto x = sealed(decide_observation(
+      a, agent_state::busy, "",
+      {"alpha/dev-1", agent_state::exited, "exit status 3"}, 10));
+  ASSERT_EQ(x.size(), 2u);
+  expect_envelope(x[1], "terminal", 10, P::AGENT_EXITED);
+  EXPECT_EQ(x[1].reader().getPayload().getAgentExited().getExitStatus(), 3);
+  EXPECT_EQ(text_of(x[1].reader().getPayload().getAgentExited().getReason()),
+            "exit status 3");
+  auto y = sealed(
+      decide_observation(a, agent_state::busy, "",
+                         {"alpha/dev-1", agent_state::exited, "gone"}, 10));
+  ASSERT_EQ(y.size(), 2u);
+  EXPECT_EQ(y[1].reader().getPayload().getAgentExited().getExitStatus(), -1);
+}
+
+TEST(AgentDecide, AnObservationOfNothingNewRecordsNothing) {
+  auto a = dev1();
+  EXPECT_TRUE(decide_observation(a, agent_state::busy, "typing",
+                                 {"alpha/dev-1", agent_state::busy, "typing"},
+                                 1)
+                  .empty());
+  // The same state with another detail is news.
+  EXPECT_EQ(decide_observation(a, agent_state::busy, "typing",
+                               {"alpha/dev-1", agent_state::busy, "reading"}, 1)
+                .size(),
+            1u);
+  // Exited again: the change, no second agent.exited.
+  EXPECT_EQ(decide_observation(a, agent_state::exited, "a",
+                               {"alpha/dev-1", agent_state::exited, "b"}, 1)
+                .size(),
+            1u);
+  a.exists = false;
+  EXPECT_TRUE(decide_observation(a, agent_state::idle, "",
+                                 {"alpha/dev-1", agent_state::busy, ""}, 1)
+                  .empty());
+}
+
+TEST(AgentDecide, AStatusIsReportedByTheAgentItself) {
+  auto v = sealed(decide_status_report(
+      dev1(), "STATUS\nCompleted: parser\nBlocked: need the API key", 4));
+  ASSERT_EQ(v.size(), 1u);
+  expect_envelope(v[0], "alpha/dev-1", 4, P::STATUS_REPORTED);
+  auto s = v[0].reader().getPayload().getStatusReported();
+  EXPECT_EQ(text_of(s.getAgent()), "alpha/dev-1");
+  EXPECT_EQ(text_of(s.getCompleted()), "parser");
+  EXPECT_EQ(text_of(s.getBlocked()), "need the API key");
+}
+
+TEST(AgentDecide, AStuckAgentEscalatesToItsPmThenTheOrchestrator) {
+  agent_config c;
+  c.stuck_after_ns = 10 * minute;
+  auto a = dev1();
+  a.state = agent_state::waiting_approval;
+  a.detail = "Allow rm?";
+  a.state_since_ns = 100;
+  EXPECT_FALSE(stuck_escalation(a, 100, 100 + 9 * minute, c));
+  auto pm = stuck_escalation(a, 100, 100 + 12 * minute, c);
+  ASSERT_TRUE(pm);
+  EXPECT_EQ(*pm, (escalation{"alpha/dev-1", "pm", "stuck",
+                             "waiting_approval for 12m: Allow rm?"}));
+  auto top = stuck_escalation(a, 100, 100 + 25 * minute, c);
+  ASSERT_TRUE(top);
+  EXPECT_EQ(top->level, "orchestrator");
+  a.escalated = 2;
+  EXPECT_FALSE(stuck_escalation(a, 100, 100 + 25 * minute, c));
+
+  auto b = dev1();
+  b.blocked = "need the API key";
+  b.blocked_since_ns = 50;
+  auto blocked = stuck_escalation(b, 50, 50 + 10 * minute, c);
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->detail, "blocked for 10m: need the API key");
+
+  auto v = sealed(decide_escalation(a, *pm, 77));
+  ASSERT_EQ(v.size(), 1u);
+  expect_envelope(v[0], "orchestrator", 77, P::ESCALATION_RAISED);
+  auto e = v[0].reader().getPayload().getEscalationRaised();
+  EXPECT_EQ(text_of(e.getLevel()), "pm");
+  EXPECT_EQ(text_of(e.getCause()), "stuck");
+  EXPECT_EQ(text_of(e.getDetail()), "waiting_approval for 12m: Allow rm?");
+}
+
+TEST(AgentDecide, ADeliveryIsRecordedWithItsLatency) {
+  queued_message m;
+  m.id = "m-4";
+  m.text = "hi";
+  m.sent_seq = 12;
+  m.sent_ns = 1000;
+  m.attempts = 2;
+  auto v = sealed(decide_delivery_outcome(dev1(), m, true, "", 1500));
+  ASSERT_EQ(v.size(), 1u);
+  expect_envelope(v[0], "terminal", 1500, P::MESSAGE_DELIVERED);
+  EXPECT_EQ(v[0].reader().getCausationSeq(), 12u);
+  EXPECT_EQ(text_of(v[0].reader().getCorrelationId()), "m-4");
+  auto d = v[0].reader().getPayload().getMessageDelivered();
+  EXPECT_EQ(text_of(d.getMessageId()), "m-4");
+  EXPECT_EQ(d.getAttempts(), 2u);
+  EXPECT_EQ(d.getLatencyNs(), 500);
+  // A clock behind the send: no negative latency.
+  auto early = sealed(decide_delivery_outcome(dev1(), m, true, "", 900));
+  EXPECT_EQ(
+      early.at(0).reader().getPayload().getMessageDelivered().getLatencyNs(),
+      0);
+
+  m.kind = "briefing";
+  auto b = sealed(decide_delivery_outcome(dev1(), m, true, "", 1500));
+  ASSERT_EQ(b.size(), 2u);
+  expect_envelope(b[1], "orchestrator", 1500, P::AGENT_BRIEFED);
+  EXPECT_EQ(b[1].reader().getCausationSeq(), 12u);
+  EXPECT_EQ(text_of(b[1].reader().getPayload().getAgentBriefed().getBriefing()),
+            "hi");
+}
+
+TEST(AgentDecide, AFailedDeliveryEscalatesInTheSameWrite) {
+  queued_message m;
+  m.id = "m-5";
+  m.sent_seq = 3;
+  m.attempts = 5;
+  m.kind = "briefing";  // no agent.briefed for a failure
+  auto v = sealed(decide_delivery_outcome(dev1(), m, false, "pane gone", 8));
+  ASSERT_EQ(v.size(), 2u);
+  expect_envelope(v[0], "terminal", 8, P::MESSAGE_FAILED);
+  auto f = v[0].reader().getPayload().getMessageFailed();
+  EXPECT_EQ(text_of(f.getReason()), "pane gone");
+  EXPECT_EQ(f.getAttempts(), 5u);
+  expect_envelope(v[1], "orchestrator", 8, P::ESCALATION_RAISED);
+  EXPECT_EQ(v[1].reader().getCausationSeq(), 3u);
+  auto e = v[1].reader().getPayload().getEscalationRaised();
+  EXPECT_EQ(text_of(e.getLevel()), "pm");
+  EXPECT_EQ(text_of(e.getCause()), "message.failed");
+  EXPECT_EQ(text_of(e.getDetail()),
+            "m-5 to alpha/dev-1 after 5 attempts: pane gone");
+  EXPECT_EQ(delivery_escalation(dev1(), m, "pane gone"),
+            (escalation{"alpha/dev-1", "pm", "message.failed",
+                        "m-5 to alpha/dev-1 after 5 attempts: pane gone"}));
+  // A PM's failure goes to the orchestrator.
+  agent_record pm = dev1();
+  pm.self = address{"alpha", "pm"};
+  EXPECT_EQ(delivery_escalation(pm, m, "x").level, "orchestrator");
+}
+
+TEST(AgentDecide, GitRemindersAndCommitsAreRecorded) {
+  auto a = dev1();
+  a.busy_since_ns = 100;
+  auto r = sealed(decide_git_reminder(a, 100 + 31 * minute));
+  ASSERT_EQ(r.size(), 1u);
+  expect_envelope(r[0], "orchestrator", 100 + 31 * minute, P::GIT_REMINDED);
+  auto g = r[0].reader().getPayload().getGitReminded();
+  EXPECT_EQ(text_of(g.getProjectDir()), "/src/alpha");
+  EXPECT_EQ(g.getBusyForNs(), 31 * minute);
+  EXPECT_EQ(commit_reminder(a, 100 + 31 * minute),
+            (escalation{"alpha/dev-1", "self", "git.reminded",
+                        "REMINDER: you have worked 31m with no new commit in "
+                        "/src/alpha. Commit what you have now: git add -A && "
+                        "git commit -m \"<what you did>\""}));
+
+  auto c = sealed(decide_git_committed(a, "abc123", 4, 9));
+  ASSERT_EQ(c.size(), 1u);
+  expect_envelope(c[0], "orchestrator", 9, P::GIT_COMMITTED);
+  auto gc = c[0].reader().getPayload().getGitCommitted();
+  EXPECT_EQ(text_of(gc.getProjectDir()), "/src/alpha");
+  EXPECT_EQ(text_of(gc.getCommitHash()), "abc123");
+  EXPECT_EQ(gc.getFilesChanged(), 4u);
+  EXPECT_TRUE(decide_git_committed(a, "", 0, 9).empty());
+}
+
+TEST(AgentDecide, APaneIsRecordedOnlyWhenThereIsOne) {
+  auto v = sealed(decide_pane_opened(
+      dev1(), {"%12", "alpha:dev-1", "tmo-x", "claude", true}, 3));
+  ASSERT_EQ(v.size(), 1u);
+  expect_envelope(v[0], "terminal", 3, P::PANE_OPENED);
+  auto p = v[0].reader().getPayload().getPaneOpened();
+  EXPECT_EQ(text_of(p.getPaneId()), "%12");
+  EXPECT_EQ(text_of(p.getTarget()), "alpha:dev-1");
+  EXPECT_EQ(text_of(p.getSocket()), "tmo-x");
+  EXPECT_EQ(text_of(p.getCommand()), "claude");
+  EXPECT_TRUE(p.getReattached());
+  EXPECT_TRUE(decide_pane_opened(dev1(), {}, 3).empty());
+}
+
+}  // namespace
+}  // namespace tmo::actors

@@ -305,3 +305,136 @@ TEST_F(OrchestratorTest, ARetryThatSucceedsIsOneDelivery) {
 
 }  // namespace
 }  // namespace tmo::actors
+
+// The router's decisions, pure: without actors, clocks or a log.
+namespace tmo::actors {
+namespace {
+
+std::string text_of(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
+std::vector<events::event> sealed(std::vector<events::draft> drafts) {
+  std::vector<events::event> out;
+  for (auto& d : drafts) {
+    auto s = d.seal();
+    EXPECT_TRUE(s);
+    auto ev = events::event::decode(0, s->bytes());
+    EXPECT_TRUE(ev);
+    out.push_back(std::move(*ev));
+  }
+  return out;
+}
+
+address at(std::string_view a) { return *parse_address(a); }
+
+using P = events::Event::Payload;
+
+TEST(OrchestratorDecide, ARefusalIsRecordedOnTheSendersStream) {
+  auto v = sealed(decide_refusal(at("alpha/dev-1"), at("beta/dev-2"), "m-9",
+                                 status::invalid_argument("not your team"), 4));
+  ASSERT_EQ(v.size(), 1u);
+  auto r = v[0].reader();
+  EXPECT_EQ(text_of(r.getStream()), "agent/alpha/dev-1");
+  EXPECT_EQ(text_of(r.getActor()), "alpha/dev-1");
+  EXPECT_EQ(r.getTimeNs(), 4);
+  ASSERT_EQ(r.getPayload().which(), P::MESSAGE_REFUSED);
+  auto m = r.getPayload().getMessageRefused();
+  EXPECT_EQ(text_of(m.getMessageId()), "m-9");
+  EXPECT_EQ(text_of(m.getFrom()), "alpha/dev-1");
+  EXPECT_EQ(text_of(m.getTo()), "beta/dev-2");
+  EXPECT_EQ(text_of(m.getReason()), "not your team");
+  // The orchestrator's own refusals go on its stream.
+  auto o = sealed(decide_refusal(at("orchestrator"), at("alpha/dev-1"), "m-1",
+                                 status::invalid_argument("no"), 4));
+  ASSERT_EQ(o.size(), 1u);
+  EXPECT_EQ(text_of(o[0].reader().getStream()), "orchestrator");
+  EXPECT_EQ(text_of(o[0].reader().getActor()), "orchestrator");
+}
+
+TEST(OrchestratorDecide, ABackAndForthEscalatesAboutTheAgentInIt) {
+  auto body = std::string("TASK T-1: parser\nObjective: x");
+  auto e = exchanges_escalation(at("alpha/dev-1"), at("alpha/dev-2"), body);
+  EXPECT_EQ(e, (escalation{"alpha/dev-1", "pm", "exchanges",
+                           "4 exchanges between alpha/dev-1 and alpha/dev-2 "
+                           "on \"task T-1\""}));
+  // A PM or the orchestrator in it: past the PM.
+  EXPECT_EQ(exchanges_escalation(at("alpha/pm"), at("alpha/dev-2"), body).level,
+            "orchestrator");
+  auto o = exchanges_escalation(at("orchestrator"), at("alpha/pm"), body);
+  EXPECT_EQ(o.agent, "alpha/pm");
+  EXPECT_EQ(o.level, "orchestrator");
+
+  auto v = sealed(
+      decide_exchanges(at("orchestrator"), at("alpha/pm"), "m-4", body, 6));
+  ASSERT_EQ(v.size(), 1u);
+  auto r = v[0].reader();
+  EXPECT_EQ(text_of(r.getStream()), "agent/alpha/pm");
+  EXPECT_EQ(text_of(r.getActor()), "orchestrator");
+  EXPECT_EQ(text_of(r.getCorrelationId()), "m-4");
+  ASSERT_EQ(r.getPayload().which(), P::ESCALATION_RAISED);
+  auto x = r.getPayload().getEscalationRaised();
+  EXPECT_EQ(text_of(x.getLevel()), "orchestrator");
+  EXPECT_EQ(text_of(x.getCause()), "exchanges");
+  EXPECT_EQ(text_of(x.getDetail()), o.detail);
+}
+
+TEST(OrchestratorDecide, AnAckAcksAMessageOrATaskSentToTheAcker) {
+  std::map<std::string, std::string> tasks{{"alpha/dev-1|T-7", "m-3"}};
+  auto by_id = sealed(decide_ack(tasks, at("alpha/dev-1"), "ACK m-12 ok", 5));
+  ASSERT_EQ(by_id.size(), 1u);
+  auto r = by_id[0].reader();
+  EXPECT_EQ(text_of(r.getStream()), "agent/alpha/dev-1");
+  EXPECT_EQ(text_of(r.getActor()), "alpha/dev-1");
+  EXPECT_EQ(text_of(r.getCorrelationId()), "m-12");
+  ASSERT_EQ(r.getPayload().which(), P::MESSAGE_ACKED);
+  EXPECT_EQ(text_of(r.getPayload().getMessageAcked().getMessageId()), "m-12");
+  EXPECT_EQ(text_of(r.getPayload().getMessageAcked().getBy()), "alpha/dev-1");
+
+  auto by_task = sealed(decide_ack(tasks, at("alpha/dev-1"), "ACK: T-7", 5));
+  ASSERT_EQ(by_task.size(), 1u);
+  EXPECT_EQ(
+      text_of(
+          by_task[0].reader().getPayload().getMessageAcked().getMessageId()),
+      "m-3");
+}
+
+TEST(OrchestratorDecide, RecordsNoAckOfNothingKnown) {
+  std::map<std::string, std::string> tasks{{"alpha/dev-1|T-7", "m-3"}};
+  // Another agent's task, an unknown task, not an ACK, the orchestrator.
+  EXPECT_TRUE(decide_ack(tasks, at("alpha/dev-2"), "ACK T-7", 5).empty());
+  EXPECT_TRUE(decide_ack(tasks, at("alpha/dev-1"), "ACK T-8", 5).empty());
+  EXPECT_TRUE(decide_ack(tasks, at("alpha/dev-1"), "hello m-3", 5).empty());
+  EXPECT_TRUE(decide_ack(tasks, at("orchestrator"), "ACK m-3", 5).empty());
+}
+
+TEST(OrchestratorDecide, AMessageToTheOrchestratorIsDeliveredWhenRecorded) {
+  auto v = sealed(decide_orchestrator_message(
+      at("alpha/pm"), "m-2", "STATUS alpha/pm\nCompleted: plan", 8));
+  ASSERT_EQ(v.size(), 2u);
+  auto s = v[0].reader();
+  EXPECT_EQ(text_of(s.getStream()), "orchestrator");
+  EXPECT_EQ(text_of(s.getActor()), "alpha/pm");
+  EXPECT_EQ(s.getTimeNs(), 8);
+  EXPECT_EQ(text_of(s.getCorrelationId()), "m-2");
+  ASSERT_EQ(s.getPayload().which(), P::MESSAGE_SENT);
+  auto m = s.getPayload().getMessageSent();
+  EXPECT_EQ(text_of(m.getMessageId()), "m-2");
+  EXPECT_EQ(text_of(m.getFrom()), "alpha/pm");
+  EXPECT_EQ(text_of(m.getTo()), "orchestrator");
+  EXPECT_EQ(text_of(m.getTemplate()), "status");
+  bool completed = false;
+  for (auto f : m.getFields())
+    if (text_of(f.getName()) == "completed")
+      completed = text_of(f.getValue()) == "plan";
+  EXPECT_TRUE(completed);
+  auto g = v[1].reader();
+  EXPECT_EQ(text_of(g.getStream()), "orchestrator");
+  EXPECT_EQ(text_of(g.getActor()), "orchestrator");
+  EXPECT_EQ(text_of(g.getCorrelationId()), "m-2");
+  ASSERT_EQ(g.getPayload().which(), P::MESSAGE_DELIVERED);
+  EXPECT_EQ(text_of(g.getPayload().getMessageDelivered().getMessageId()),
+            "m-2");
+  EXPECT_EQ(g.getPayload().getMessageDelivered().getAttempts(), 1u);
+}
+
+}  // namespace
+}  // namespace tmo::actors
