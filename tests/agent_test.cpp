@@ -4,6 +4,7 @@
 
 #include "actor_fixture.hpp"
 #include "actors/orchestrator.hpp"
+#include "test_util.hpp"
 
 namespace tmo::actors {
 namespace {
@@ -496,20 +497,8 @@ TEST(Topic, OfAMessage) {
 namespace tmo::actors {
 namespace {
 
-std::string text_of(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
-
-// The events a decision made, sealed and decoded as the log would.
-std::vector<events::event> sealed(std::vector<events::draft> drafts) {
-  std::vector<events::event> out;
-  for (auto& d : drafts) {
-    auto s = d.seal();
-    EXPECT_TRUE(s);
-    auto ev = events::event::decode(0, s->bytes());
-    EXPECT_TRUE(ev);
-    out.push_back(std::move(*ev));
-  }
-  return out;
-}
+using test::decoded;
+using test::text_of;
 
 agent_record dev1() {
   agent_record a;
@@ -535,7 +524,7 @@ void expect_envelope(const events::event& ev, const std::string& actor,
 TEST(AgentDecide, AMessageIsRecordedAsSentAndATaskAsAssigned) {
   auto d = decide_message_sent(dev1(), {"m-1", "alpha/pm", "hello", ""}, 5);
   ASSERT_TRUE(d) << d.error().message();
-  auto v = sealed(std::move(*d));
+  auto v = decoded(std::move(*d));
   ASSERT_EQ(v.size(), 1u);
   expect_envelope(v[0], "alpha/pm", 5, P::MESSAGE_SENT);
   EXPECT_EQ(text_of(v[0].reader().getCorrelationId()), "m-1");
@@ -549,7 +538,7 @@ TEST(AgentDecide, AMessageIsRecordedAsSentAndATaskAsAssigned) {
   // A kind given by the caller wins over the text's template.
   auto c = decide_message_sent(dev1(), {"m-2", "cli", "x", "checkin"}, 6);
   ASSERT_TRUE(c);
-  auto cv = sealed(std::move(*c));
+  auto cv = decoded(std::move(*c));
   ASSERT_EQ(cv.size(), 1u);
   EXPECT_EQ(text_of(cv[0].reader().getPayload().getMessageSent().getTemplate()),
             "checkin");
@@ -560,7 +549,7 @@ TEST(AgentDecide, AMessageIsRecordedAsSentAndATaskAsAssigned) {
        "TASK T-7: Fix the build\nObjective: green CI\nPriority: high", ""},
       7);
   ASSERT_TRUE(task);
-  auto tv = sealed(std::move(*task));
+  auto tv = decoded(std::move(*task));
   ASSERT_EQ(tv.size(), 2u);
   EXPECT_EQ(text_of(tv[0].reader().getPayload().getMessageSent().getTemplate()),
             "task");
@@ -585,7 +574,7 @@ TEST(AgentDecide, RefusesAMessageForAnAgentThatIsGone) {
 
 TEST(AgentDecide, AnObservationRecordsAChangeAndAnExit) {
   auto a = dev1();
-  auto v = sealed(
+  auto v = decoded(
       decide_observation(a, agent_state::idle, "",
                          {"alpha/dev-1", agent_state::busy, "typing"}, 9));
   ASSERT_EQ(v.size(), 1u);
@@ -595,7 +584,7 @@ TEST(AgentDecide, AnObservationRecordsAChangeAndAnExit) {
   EXPECT_EQ(text_of(c.getTo()), "busy");
   EXPECT_EQ(text_of(c.getReason()), "typing");
 
-  auto x = sealed(decide_observation(
+  auto x = decoded(decide_observation(
       a, agent_state::busy, "",
       {"alpha/dev-1", agent_state::exited, "exit status 3"}, 10));
   ASSERT_EQ(x.size(), 2u);
@@ -603,7 +592,7 @@ TEST(AgentDecide, AnObservationRecordsAChangeAndAnExit) {
   EXPECT_EQ(x[1].reader().getPayload().getAgentExited().getExitStatus(), 3);
   EXPECT_EQ(text_of(x[1].reader().getPayload().getAgentExited().getReason()),
             "exit status 3");
-  auto y = sealed(
+  auto y = decoded(
       decide_observation(a, agent_state::busy, "",
                          {"alpha/dev-1", agent_state::exited, "gone"}, 10));
   ASSERT_EQ(y.size(), 2u);
@@ -633,7 +622,7 @@ TEST(AgentDecide, AnObservationOfNothingNewRecordsNothing) {
 }
 
 TEST(AgentDecide, AStatusIsReportedByTheAgentItself) {
-  auto v = sealed(decide_status_report(
+  auto v = decoded(decide_status_report(
       dev1(), "STATUS\nCompleted: parser\nBlocked: need the API key", 4));
   ASSERT_EQ(v.size(), 1u);
   expect_envelope(v[0], "alpha/dev-1", 4, P::STATUS_REPORTED);
@@ -668,7 +657,7 @@ TEST(AgentDecide, AStuckAgentEscalatesToItsPmThenTheOrchestrator) {
   ASSERT_TRUE(blocked);
   EXPECT_EQ(blocked->detail, "blocked for 10m: need the API key");
 
-  auto v = sealed(decide_escalation(a, *pm, 77));
+  auto v = decoded(decide_escalation(a, *pm, 77));
   ASSERT_EQ(v.size(), 1u);
   expect_envelope(v[0], "orchestrator", 77, P::ESCALATION_RAISED);
   auto e = v[0].reader().getPayload().getEscalationRaised();
@@ -684,7 +673,7 @@ TEST(AgentDecide, ADeliveryIsRecordedWithItsLatency) {
   m.sent_seq = 12;
   m.sent_ns = 1000;
   m.attempts = 2;
-  auto v = sealed(decide_delivery_outcome(dev1(), m, true, "", 1500));
+  auto v = decoded(decide_delivery_outcome(dev1(), m, true, "", 1500));
   ASSERT_EQ(v.size(), 1u);
   expect_envelope(v[0], "terminal", 1500, P::MESSAGE_DELIVERED);
   EXPECT_EQ(v[0].reader().getCausationSeq(), 12u);
@@ -694,13 +683,13 @@ TEST(AgentDecide, ADeliveryIsRecordedWithItsLatency) {
   EXPECT_EQ(d.getAttempts(), 2u);
   EXPECT_EQ(d.getLatencyNs(), 500);
   // A clock behind the send: no negative latency.
-  auto early = sealed(decide_delivery_outcome(dev1(), m, true, "", 900));
+  auto early = decoded(decide_delivery_outcome(dev1(), m, true, "", 900));
   EXPECT_EQ(
       early.at(0).reader().getPayload().getMessageDelivered().getLatencyNs(),
       0);
 
   m.kind = "briefing";
-  auto b = sealed(decide_delivery_outcome(dev1(), m, true, "", 1500));
+  auto b = decoded(decide_delivery_outcome(dev1(), m, true, "", 1500));
   ASSERT_EQ(b.size(), 2u);
   expect_envelope(b[1], "orchestrator", 1500, P::AGENT_BRIEFED);
   EXPECT_EQ(b[1].reader().getCausationSeq(), 12u);
@@ -714,7 +703,7 @@ TEST(AgentDecide, AFailedDeliveryEscalatesInTheSameWrite) {
   m.sent_seq = 3;
   m.attempts = 5;
   m.kind = "briefing";  // no agent.briefed for a failure
-  auto v = sealed(decide_delivery_outcome(dev1(), m, false, "pane gone", 8));
+  auto v = decoded(decide_delivery_outcome(dev1(), m, false, "pane gone", 8));
   ASSERT_EQ(v.size(), 2u);
   expect_envelope(v[0], "terminal", 8, P::MESSAGE_FAILED);
   auto f = v[0].reader().getPayload().getMessageFailed();
@@ -739,7 +728,7 @@ TEST(AgentDecide, AFailedDeliveryEscalatesInTheSameWrite) {
 TEST(AgentDecide, GitRemindersAndCommitsAreRecorded) {
   auto a = dev1();
   a.busy_since_ns = 100;
-  auto r = sealed(decide_git_reminder(a, 100 + 31 * minute));
+  auto r = decoded(decide_git_reminder(a, 100 + 31 * minute));
   ASSERT_EQ(r.size(), 1u);
   expect_envelope(r[0], "orchestrator", 100 + 31 * minute, P::GIT_REMINDED);
   auto g = r[0].reader().getPayload().getGitReminded();
@@ -751,7 +740,7 @@ TEST(AgentDecide, GitRemindersAndCommitsAreRecorded) {
                         "/src/alpha. Commit what you have now: git add -A && "
                         "git commit -m \"<what you did>\""}));
 
-  auto c = sealed(decide_git_committed(a, "abc123", 4, 9));
+  auto c = decoded(decide_git_committed(a, "abc123", 4, 9));
   ASSERT_EQ(c.size(), 1u);
   expect_envelope(c[0], "orchestrator", 9, P::GIT_COMMITTED);
   auto gc = c[0].reader().getPayload().getGitCommitted();
@@ -762,7 +751,7 @@ TEST(AgentDecide, GitRemindersAndCommitsAreRecorded) {
 }
 
 TEST(AgentDecide, APaneIsRecordedOnlyWhenThereIsOne) {
-  auto v = sealed(decide_pane_opened(
+  auto v = decoded(decide_pane_opened(
       dev1(), {"%12", "alpha:dev-1", "tmo-x", "claude", true}, 3));
   ASSERT_EQ(v.size(), 1u);
   expect_envelope(v[0], "terminal", 3, P::PANE_OPENED);

@@ -310,27 +310,17 @@ TEST_F(OrchestratorTest, ARetryThatSucceedsIsOneDelivery) {
 namespace tmo::actors {
 namespace {
 
-std::string text_of(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
-
-std::vector<events::event> sealed(std::vector<events::draft> drafts) {
-  std::vector<events::event> out;
-  for (auto& d : drafts) {
-    auto s = d.seal();
-    EXPECT_TRUE(s);
-    auto ev = events::event::decode(0, s->bytes());
-    EXPECT_TRUE(ev);
-    out.push_back(std::move(*ev));
-  }
-  return out;
-}
+using test::decoded;
+using test::text_of;
 
 address at(std::string_view a) { return *parse_address(a); }
 
 using P = events::Event::Payload;
 
 TEST(OrchestratorDecide, ARefusalIsRecordedOnTheSendersStream) {
-  auto v = sealed(decide_refusal(at("alpha/dev-1"), at("beta/dev-2"), "m-9",
-                                 status::invalid_argument("not your team"), 4));
+  auto v =
+      decoded(decide_refusal(at("alpha/dev-1"), at("beta/dev-2"), "m-9",
+                             status::invalid_argument("not your team"), 4));
   ASSERT_EQ(v.size(), 1u);
   auto r = v[0].reader();
   EXPECT_EQ(text_of(r.getStream()), "agent/alpha/dev-1");
@@ -343,8 +333,8 @@ TEST(OrchestratorDecide, ARefusalIsRecordedOnTheSendersStream) {
   EXPECT_EQ(text_of(m.getTo()), "beta/dev-2");
   EXPECT_EQ(text_of(m.getReason()), "not your team");
   // The orchestrator's own refusals go on its stream.
-  auto o = sealed(decide_refusal(at("orchestrator"), at("alpha/dev-1"), "m-1",
-                                 status::invalid_argument("no"), 4));
+  auto o = decoded(decide_refusal(at("orchestrator"), at("alpha/dev-1"), "m-1",
+                                  status::invalid_argument("no"), 4));
   ASSERT_EQ(o.size(), 1u);
   EXPECT_EQ(text_of(o[0].reader().getStream()), "orchestrator");
   EXPECT_EQ(text_of(o[0].reader().getActor()), "orchestrator");
@@ -363,7 +353,7 @@ TEST(OrchestratorDecide, ABackAndForthEscalatesAboutTheAgentInIt) {
   EXPECT_EQ(o.agent, "alpha/pm");
   EXPECT_EQ(o.level, "orchestrator");
 
-  auto v = sealed(
+  auto v = decoded(
       decide_exchanges(at("orchestrator"), at("alpha/pm"), "m-4", body, 6));
   ASSERT_EQ(v.size(), 1u);
   auto r = v[0].reader();
@@ -379,7 +369,7 @@ TEST(OrchestratorDecide, ABackAndForthEscalatesAboutTheAgentInIt) {
 
 TEST(OrchestratorDecide, AnAckAcksAMessageOrATaskSentToTheAcker) {
   std::map<std::string, std::string> tasks{{"alpha/dev-1|T-7", "m-3"}};
-  auto by_id = sealed(decide_ack(tasks, at("alpha/dev-1"), "ACK m-12 ok", 5));
+  auto by_id = decoded(decide_ack(tasks, at("alpha/dev-1"), "ACK m-12 ok", 5));
   ASSERT_EQ(by_id.size(), 1u);
   auto r = by_id[0].reader();
   EXPECT_EQ(text_of(r.getStream()), "agent/alpha/dev-1");
@@ -389,7 +379,7 @@ TEST(OrchestratorDecide, AnAckAcksAMessageOrATaskSentToTheAcker) {
   EXPECT_EQ(text_of(r.getPayload().getMessageAcked().getMessageId()), "m-12");
   EXPECT_EQ(text_of(r.getPayload().getMessageAcked().getBy()), "alpha/dev-1");
 
-  auto by_task = sealed(decide_ack(tasks, at("alpha/dev-1"), "ACK: T-7", 5));
+  auto by_task = decoded(decide_ack(tasks, at("alpha/dev-1"), "ACK: T-7", 5));
   ASSERT_EQ(by_task.size(), 1u);
   EXPECT_EQ(
       text_of(
@@ -407,7 +397,7 @@ TEST(OrchestratorDecide, RecordsNoAckOfNothingKnown) {
 }
 
 TEST(OrchestratorDecide, AMessageToTheOrchestratorIsDeliveredWhenRecorded) {
-  auto v = sealed(decide_orchestrator_message(
+  auto v = decoded(decide_orchestrator_message(
       at("alpha/pm"), "m-2", "STATUS alpha/pm\nCompleted: plan", 8));
   ASSERT_EQ(v.size(), 2u);
   auto s = v[0].reader();

@@ -1,5 +1,6 @@
 #include "actors/scheduler.hpp"
 #include "actor_fixture.hpp"
+#include "test_util.hpp"
 
 namespace tmo::actors {
 namespace {
@@ -134,17 +135,9 @@ TEST(CheckinTest, NextDueSkipsMissedPeriods) {
 namespace tmo::actors {
 namespace {
 
-std::string text_of(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
-
+using test::text_of;
 // The one event a decision made, sealed and decoded as the log would.
-events::event sole(std::vector<events::draft> drafts) {
-  EXPECT_EQ(drafts.size(), 1u);
-  auto sealed = drafts.at(0).seal();
-  EXPECT_TRUE(sealed);
-  auto ev = events::event::decode(0, sealed->bytes());
-  EXPECT_TRUE(ev);
-  return std::move(*ev);
-}
+const auto sole = test::decoded_one;
 
 TEST(SchedulerDecide, ACheckInIsScheduledOnItsOwnStream) {
   EXPECT_EQ(next_checkin_id(0), "c-1");

@@ -9,9 +9,37 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "events/event.hpp"
 
 namespace tmo::test {
+
+// A Cap'n Proto text as a string.
+inline std::string text_of(capnp::Text::Reader t) {
+  return {t.begin(), t.size()};
+}
+
+// The events a pure decide_* function made, sealed and decoded as the log
+// would store them (at seq 0).
+inline std::vector<events::event> decoded(std::vector<events::draft> drafts) {
+  std::vector<events::event> out;
+  for (auto& d : drafts) {
+    auto s = d.seal();
+    EXPECT_TRUE(s);
+    auto ev = events::event::decode(0, s->bytes());
+    EXPECT_TRUE(ev);
+    out.push_back(std::move(*ev));
+  }
+  return out;
+}
+
+// The one event a decision made.
+inline events::event decoded_one(std::vector<events::draft> drafts) {
+  auto v = decoded(std::move(drafts));
+  EXPECT_EQ(v.size(), 1u);
+  return std::move(v.at(0));
+}
 
 // A fresh directory under $TMPDIR, removed with the object.
 class temp_dir {
