@@ -264,17 +264,22 @@ std::optional<escalation> stuck_escalation(const agent_record& a,
                     what};
 }
 
-std::vector<events::draft> decide_escalation(const agent_record& a,
-                                             const escalation& esc,
-                                             int64_t now_ns) {
-  events::draft d(agent_stream(a.self.team, a.self.member), "orchestrator",
+events::draft escalation_raised(const address& agent, const escalation& esc,
+                                int64_t now_ns) {
+  events::draft d(agent_stream(agent.team, agent.member), "orchestrator",
                   now_ns);
   auto e = d.payload().initEscalationRaised();
   e.setLevel(text(esc.level));
   e.setCause(text(esc.cause));
   e.setDetail(text(esc.detail));
+  return d;
+}
+
+std::vector<events::draft> decide_escalation(const agent_record& a,
+                                             const escalation& esc,
+                                             int64_t now_ns) {
   std::vector<events::draft> v;
-  v.push_back(std::move(d));
+  v.push_back(escalation_raised(a.self, esc, now_ns));
   return v;
 }
 
@@ -318,12 +323,8 @@ std::vector<events::draft> decide_delivery_outcome(const agent_record& a,
   if (!ok) {
     // A message that could not be delivered escalates. Same write.
     auto x = delivery_escalation(a, m, reason);
-    events::draft esc(stream, "orchestrator", now_ns);
+    auto esc = escalation_raised(a.self, x, now_ns);
     esc.causation(m.sent_seq).correlation(m.id);
-    auto e = esc.payload().initEscalationRaised();
-    e.setLevel(text(x.level));
-    e.setCause(text(x.cause));
-    e.setDetail(text(x.detail));
     out.push_back(std::move(esc));
   }
   return out;

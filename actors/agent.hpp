@@ -138,6 +138,11 @@ std::optional<escalation> stuck_escalation(const agent_record& a,
                                            int64_t since_ns, int64_t now_ns,
                                            const agent_config& c);
 
+// escalation.raised on `agent`'s stream, by "orchestrator": the one event
+// every escalation is recorded as (stuck, failed delivery, exchanges).
+events::draft escalation_raised(const address& agent, const escalation& esc,
+                                int64_t now_ns);
+
 // escalation.raised (by "orchestrator") for `e`.
 std::vector<events::draft> decide_escalation(const agent_record& a,
                                              const escalation& e,

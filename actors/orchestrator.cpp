@@ -93,13 +93,8 @@ std::vector<events::draft> decide_exchanges(const address& from,
                                             int64_t now_ns) {
   const address& agent = from.is_orchestrator() ? to : from;
   auto x = exchanges_escalation(from, to, body);
-  events::draft d(agent_stream(agent.team, agent.member), "orchestrator",
-                  now_ns);
+  auto d = escalation_raised(agent, x, now_ns);
   d.correlation(id);
-  auto e = d.payload().initEscalationRaised();
-  e.setLevel(text(x.level));
-  e.setCause(text(x.cause));
-  e.setDetail(text(x.detail));
   std::vector<events::draft> v;
   v.push_back(std::move(d));
   return v;
