@@ -226,6 +226,14 @@ screen_reading pane_watcher::read_screen(watched_pane& p,
       t - p.trust_sent > 1'000'000'000) {
     p.trust_sent = t;
     send_keys(p, r.dialog->accept);
+    // A CLI that draws its dialog before it reads its keys (Claude Code
+    // 2.1.3xx) loses them and then draws nothing: look again, and answer
+    // again from what the screen shows then.
+    std::string agent = p.agent;
+    at_(t + 1'500'000'000, [this, agent] {
+      if (auto* q = find(agent); q != nullptr && !q->dead)
+        schedule_capture(*q, 0);
+    });
   }
   return r;
 }

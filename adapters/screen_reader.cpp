@@ -194,6 +194,52 @@ std::vector<option> options_after(const screen& s, size_t from) {
   return out;
 }
 
+// "❯ No, exit" over "  Yes, I trust this folder": a list without numbers
+// (Claude Code 2.1.3xx's trust dialog), read only under a known dialog's
+// question. The cursor line and the lines above and below it whose text
+// starts in the cursor label's column, up to a blank line; numbered by
+// position, chosen with the arrows.
+std::vector<option> unnumbered_options_after(const screen& s, size_t from) {
+  auto indent = [](std::string_view l) {
+    size_t n = 0;
+    while (n < l.size() && l[n] == ' ') ++n;
+    return n;
+  };
+  for (size_t c = from + 1; c < s.lines.size(); ++c) {
+    std::string_view raw = s.lines[c].raw;
+    size_t lead = indent(raw);
+    std::string_view rest = raw.substr(lead);
+    std::string_view glyph;
+    for (std::string_view g : {"❯", "›", "▶", "→", ">"})
+      if (starts_with(rest, g) && rest.size() > g.size() + 1 &&
+          rest[g.size()] == ' ')
+        glyph = g;
+    if (glyph.empty()) continue;
+    std::string_view label = trim(rest.substr(glyph.size()));
+    if (label.empty() || parse_option(raw)) return {};
+    size_t column = lead + 2;  // the glyph is one column wide, then a space
+    auto member = [&](size_t i) {
+      std::string_view l = s.lines[i].raw;
+      return indent(l) == column && !trim(l).empty() && !parse_option(l);
+    };
+    size_t first = c, last = c;
+    while (first > from + 1 && c - first < 10 && member(first - 1)) --first;
+    while (last + 1 < s.lines.size() && last - first < 10 && member(last + 1))
+      ++last;
+    if (first == last) return {};  // one line is not a choice
+    std::vector<option> out;
+    for (size_t i = first; i <= last; ++i) {
+      option o;
+      o.number = static_cast<int>(out.size()) + 1;
+      o.highlighted = i == c;
+      o.label = i == c ? std::string(label) : std::string(trim(s.lines[i].raw));
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+  return {};
+}
+
 // The key the label itself names: "Yes, proceed (y)" -> "y"; "(esc)" ->
 // "Escape".
 std::optional<std::string> suffix_key(std::string_view label) {
@@ -342,18 +388,22 @@ void fill_details(const profile& p, const screen& s, size_t question,
     // previews and "This command requires approval" are skipped.
     if (a.tool.empty() && !block.empty()) a.tool = block.front();
     size_t h = header;
-    std::vector<std::string> body;
+    std::vector<std::string> body, preview;
     bool in_preview = false;
     for (size_t i = h + 1; i < block.size(); ++i) {
       if (starts_with(trim(block[i]), "╌")) {
         in_preview = !in_preview;
         continue;
       }
-      if (in_preview || block[i] == "This command requires approval") continue;
-      body.push_back(std::string(trim(block[i])));
+      if (block[i] == "This command requires approval") continue;
+      (in_preview ? preview : body).push_back(std::string(trim(block[i])));
     }
     a.target = target_from_question(qline);
-    if (a.tool == "Bash") {
+    if (a.tool == "Bash" && !preview.empty()) {
+      // 2.1.3xx: the description, then the command between dashed rules.
+      a.command = join(preview, "\n");
+      a.description = join(body, " ");
+    } else if (a.tool == "Bash") {
       if (body.size() >= 2) {
         a.description = body.back();
         body.pop_back();
@@ -621,6 +671,11 @@ screen_reading classify(const profile& p, std::string_view text,
         p.keys == key_style::letters
             ? letter_options(s.lines[question].raw)
             : options_after(s, static_cast<size_t>(question));
+    bool numbered = true;
+    if (opts.empty() && spec && p.keys != key_style::letters) {
+      opts = unnumbered_options_after(s, static_cast<size_t>(question));
+      numbered = false;
+    }
     if (!opts.empty()) {
       bool is_approval = spec == nullptr && question == approval_q;
       if (is_approval) {
@@ -642,7 +697,8 @@ screen_reading classify(const profile& p, std::string_view text,
       d.options = std::move(opts);
       for (auto& o : d.options)
         if (p.keys != key_style::letters)
-          o.keys = keys_for(p.keys, o, d.options);
+          o.keys =
+              keys_for(numbered ? p.keys : key_style::arrows, o, d.options);
       if (spec && !spec->accept_label.empty())
         for (auto& o : d.options)
           if (starts_with(o.label, spec->accept_label)) {

@@ -390,9 +390,54 @@ struct tmux_terminal::impl {
                                      word + "\" option"));
       watcher.send_keys(*p, *keys);
       p->hook.answered();
-      watcher.schedule_capture(*p, o.capture_delay_ns);
-      done(answered{*keys, ap.tool,
-                    ap.command.empty() ? ap.target : ap.command});
+      answered a{*keys, ap.tool, ap.command.empty() ? ap.target : ap.command};
+      confirm_answer(agent, word, std::move(a), now(), 0, done);
+    });
+  }
+
+  // Whether the answer took: the dialog is gone (or is another one). A
+  // CLI that guards a fresh dialog against keys typed ahead (Claude Code
+  // 2.1.3xx) only moves its cursor to the option a key names: when the
+  // dialog is still there a moment later, Enter on the chosen option (or
+  // its keys again, from where the cursor is now) finishes it.
+  void confirm_answer(const std::string& agent, const std::string& word,
+                      answered a, int64_t sent_at, int tries,
+                      std::function<void(result<answered>)> done) {
+    at(now() + o.poll_ns * 4, [this, agent, word, a = std::move(a), sent_at,
+                               tries, done]() mutable {
+      auto* p = watcher.find(agent);
+      if (p == nullptr) return done(std::move(a));
+      watcher.capture(*p, [this, agent, word, a = std::move(a), sent_at, tries,
+                           done](const pane_watcher::screen_view* v) mutable {
+        auto* p = watcher.find(agent);
+        const approval_info* ap =
+            v && v->reading.approval ? &*v->reading.approval : nullptr;
+        bool same =
+            ap && ap->tool == a.tool &&
+            (ap->command.empty() ? ap->target : ap->command) == a.command;
+        if (p == nullptr || p->dead || !same) return done(std::move(a));
+        if (now() - sent_at < o.answer_settle_ns)
+          return confirm_answer(agent, word, std::move(a), sent_at, tries,
+                                done);
+        if (tries >= 3)
+          return done(status::io_error(
+              "the approval of " + agent + " is still on screen after " +
+              std::to_string(tries + 1) + " answers; see `tmo agent screen " +
+              agent + "`"));
+        const auto& want = word == "yes"      ? ap->yes
+                           : word == "always" ? ap->always
+                                              : ap->no;
+        const option* chosen = nullptr;
+        for (auto& opt : ap->options)
+          if (!want.empty() && opt.keys == want) chosen = &opt;
+        std::vector<std::string> again = chosen && chosen->highlighted
+                                             ? std::vector<std::string>{"Enter"}
+                                             : want;
+        if (again.empty()) return done(std::move(a));
+        watcher.send_keys(*p, again);
+        a.keys.insert(a.keys.end(), again.begin(), again.end());
+        confirm_answer(agent, word, std::move(a), now(), tries + 1, done);
+      });
     });
   }
 

@@ -100,6 +100,9 @@ struct tmux_options {
   // `answer` waits this long for an approval it expects (a hook said one
   // was asked, or the agent reads busy) to be drawn.
   int64_t answer_wait_ns = 3'000'000'000;
+  // How long an answered approval may stay on screen before tmo presses
+  // Enter on the chosen option (or its keys again): up to 3 times.
+  int64_t answer_settle_ns = 600'000'000;
   bool accept_trust = true;
   // A time zone offset for reset times shown without a zone (minutes).
   int local_offset_minutes = 0;

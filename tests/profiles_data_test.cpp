@@ -31,15 +31,17 @@ std::vector<profile> todays_profiles() {
   profile claude;
   claude.name = "claude";
   claude.description = "Claude Code (@anthropic-ai/claude-code)";
-  claude.command = {"claude"};
+  claude.command = {"claude", "--permission-mode", "default"};
   claude.env = {{"CLAUDE_CONFIG_DIR", "{agent_dir}"}};
   claude.keys = key_style::digits;
   claude.input_prefix = "❯";
   claude.paste_markers = {"[Pasted text"};
   claude.shell_escapes = {"!"};
   claude.input_under_rule = true;
-  claude.idle = {"? for shortcuts", "Press Ctrl-C again to exit",
-                 "accept edits on", "plan mode on", "bypass permissions on"};
+  claude.idle = {"? for shortcuts",       "Press Ctrl-C again to exit",
+                 "accept edits on",       "plan mode on",
+                 "bypass permissions on", "auto mode on",
+                 "manual mode on"};
   claude.busy = {"esc to interrupt"};
   claude.busy_spinners = {"·", "✢", "✳", "✶", "✻", "✽", "*"};
   claude.approval = {"Do you want to"};

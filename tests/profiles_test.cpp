@@ -102,6 +102,53 @@ TEST(ProfileScreens, ClaudeApprovalFromTheDocs) {
   EXPECT_EQ(r.approval->no, std::vector<std::string>{"3"});
 }
 
+// Claude Code 2.1.337 (make test-latest): the trust dialog's options have
+// no numbers and the cursor starts on "No, exit", so accepting is Down,
+// Enter; the Bash approval shows the description first and the command
+// between dashed rules, and has a fourth option.
+TEST(ProfileScreens, Claude2_1_337TrustDialogIsAnsweredWithTheArrows) {
+  auto r = read_golden("claude", "v2.1.337-trust");
+  ASSERT_EQ(r.state, agent_state::waiting_input);
+  ASSERT_TRUE(r.dialog);
+  EXPECT_EQ(r.dialog->name, "trust");
+  ASSERT_EQ(r.dialog->options.size(), 2u);
+  EXPECT_EQ(r.dialog->options[0].label, "No, exit");
+  EXPECT_TRUE(r.dialog->options[0].highlighted);
+  EXPECT_EQ(r.dialog->options[1].label, "Yes, I trust this folder");
+  EXPECT_EQ(r.dialog->accept, (std::vector<std::string>{"Down", "Enter"}));
+  EXPECT_EQ(trust_keys(*find_profile("claude"),
+                       read_file(screens_dir() / "claude/v2.1.337-trust.txt")),
+            (std::vector<std::string>{"Down", "Enter"}));
+}
+
+TEST(ProfileScreens, Claude2_1_337BashApprovalCommandIsBetweenTheRules) {
+  auto r = read_golden("claude", "v2.1.337-approval-bash");
+  ASSERT_EQ(r.state, agent_state::waiting_approval);
+  EXPECT_EQ(r.approval->tool, "Bash");
+  EXPECT_EQ(r.approval->command, "npm run build");
+  EXPECT_EQ(r.approval->description, "Build the project");
+  EXPECT_EQ(r.approval->yes, std::vector<std::string>{"1"});
+  EXPECT_EQ(r.approval->always, std::vector<std::string>{"2"});
+  EXPECT_EQ(r.approval->no, std::vector<std::string>{"4"});
+}
+
+// One cursor line under a question is no list to choose from, and an
+// input line under a rule is not an option.
+TEST(ProfileScreens, UnnumberedOptionsNeedTwoAlignedLines) {
+  const auto& p = *find_profile("claude");
+  auto r = classify(p,
+                    " Is this a project you created or one you trust?\n"
+                    "\n"
+                    " \u276f No, exit\n"
+                    "\n"
+                    "     Yes, I trust this folder\n",
+                    golden_clock());
+  ASSERT_EQ(r.state, agent_state::waiting_input);
+  ASSERT_TRUE(r.dialog);
+  EXPECT_TRUE(r.dialog->options.empty());
+  EXPECT_TRUE(r.dialog->accept.empty());
+}
+
 TEST(ProfileScreens, ClaudeOptionTwoWordingsAllMeanAlways) {
   for (std::string name :
        {"doc-approval-option2-port", "doc-approval-option2-access",
@@ -327,7 +374,7 @@ TEST(SplitCommand, RefusesWhatWouldNeedAShell) {
 TEST(Launch, ProfilesGiveArgvAndEnvironment) {
   auto c = launch_for(*find_profile("claude"), "/data/agents/alpha/dev-1");
   ASSERT_TRUE(c);
-  EXPECT_EQ(c->argv, argv_t{"claude"});
+  EXPECT_EQ(c->argv, (argv_t{"claude", "--permission-mode", "default"}));
   ASSERT_EQ(c->env.size(), 1u);
   EXPECT_EQ(c->env[0].first, "CLAUDE_CONFIG_DIR");
   EXPECT_EQ(c->env[0].second, "/data/agents/alpha/dev-1");

@@ -198,10 +198,12 @@ class RealAgents : public test::tmux_daemon {
     wrapper_ = c[0];
     ASSERT_TRUE(installed(wrapper_))
         << c[2] << " is not installed: run scripts/agent-clis.sh";
-    // Claude Code's config is the agent's own (CLAUDE_CONFIG_DIR); the
-    // others get a home of their own.
-    extra_ =
-        profile == "claude" ? "" : " --home " + home_.sub(profile + "-home");
+    // Claude Code's config is the agent's own (CLAUDE_CONFIG_DIR), and it
+    // starts in the default permission mode as the profile's own command
+    // does (2.1.3xx would start in auto mode); the others get a home of
+    // their own.
+    extra_ = profile == "claude" ? " -- --permission-mode default"
+                                 : " --home " + home_.sub(profile + "-home");
     start_model(c[1], script);
   }
 
@@ -284,6 +286,10 @@ class RealAgents : public test::tmux_daemon {
         auto j = nlohmann::json::parse(l, nullptr, false);
         if (j.is_discarded()) continue;
         auto t = j.value("last_user_text", std::string{});
+        // Claude Code 2.1.3xx sends a paste to the model inside
+        // <pasted_content id="...">...</pasted_content>.
+        if (t.rfind("<pasted_content ", 0) == 0 && t.find('\n') != t.npos)
+          t.erase(0, t.find('\n') + 1);
         if (t.rfind("NOTE LONG-1:", 0) == 0) texts.insert(t);
       }
       got = texts.size();

@@ -442,6 +442,32 @@ TEST_F(TmuxTerminal, AnswersAnApprovalWithTheProfilesKeys) {
   EXPECT_FALSE(p2.get_future().get());
 }
 
+// Claude Code 2.1.3xx takes a digit pressed right after its dialog appears
+// as a cursor move only: the answer sees the dialog stay, with the cursor
+// on its option, and presses Enter.
+TEST_F(TmuxTerminal, AnswerPressesEnterWhenTheDialogOnlyMovedItsCursor) {
+  auto log = tmp.path() + "/agent.log";
+  ASSERT_TRUE(open_pane(*term, {"theta/dev-1", "dev", "claude", tmp.path(),
+                                std::string(TMO_FAKE_AGENT) +
+                                    " --dialog-guard 60000 --log " + log}));
+  ASSERT_TRUE(w.wait_for("theta/dev-1", "idle"));
+  auto r = deliver(*term, "theta/dev-1", "m-1", "APPROVE: rm -rf build");
+  ASSERT_TRUE(r.first) << r.second;
+  ASSERT_TRUE(w.wait_for("theta/dev-1", "waiting_approval"));
+  std::promise<result<tmux_terminal::answered>> p;
+  term->answer("theta/dev-1", "no", [&](result<tmux_terminal::answered> a) {
+    p.set_value(std::move(a));
+  });
+  auto a = p.get_future().get();
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->keys, (std::vector<std::string>{"3", "Enter"}));
+  EXPECT_TRUE(eventually([&] {
+    return lines_of(log) ==
+           std::vector<std::string>{"submitted APPROVE: rm -rf build",
+                                    "denied rm -rf build"};
+  })) << slurp(log);
+}
+
 // Claude Code runs its PermissionRequest hook before it draws the dialog:
 // the hook's state holds against the "busy" screen meanwhile, and an answer
 // given at once waits for the dialog instead of being refused.
@@ -466,21 +492,29 @@ TEST_F(TmuxTerminal, AHooksStateHoldsWhileTheDialogIsDrawn) {
     std::lock_guard lock(w.mu);
     before = w.seen.size();
   }
-  std::promise<result<tmux_terminal::answered>> p;
+  // Until the dialog is drawn (the agent thinks 800 ms first).
+  EXPECT_TRUE(eventually([&] {
+    std::promise<std::string> shown;
+    term->screen("kappa/dev-1",
+                 [&](result<std::string> s) { shown.set_value(s ? *s : ""); });
+    return shown.get_future().get().find("Do you want to proceed?") !=
+           std::string::npos;
+  }));
   size_t answered_at = 0;
+  {
+    std::lock_guard lock(w.mu);
+    answered_at = w.seen.size();
+  }
+  std::promise<result<tmux_terminal::answered>> p;
   term->answer("kappa/dev-1", "yes", [&](result<tmux_terminal::answered> a) {
-    {
-      std::lock_guard lock(w.mu);
-      answered_at = w.seen.size();
-    }
     p.set_value(std::move(a));
   });
   auto a = p.get_future().get();
   ASSERT_TRUE(a) << a.error().message();
   EXPECT_EQ(a->command, "make test");
-  // Between the hook and the answer nothing was reported: not the busy
-  // screen before the dialog, nor the dialog (the hook's approval, with
-  // its exact command, already).
+  // Between the hook and the drawn dialog nothing was reported: not the
+  // busy screen before the dialog, nor the dialog (the hook's approval,
+  // with its exact command, already).
   {
     std::lock_guard lock(w.mu);
     for (size_t i = before; i < answered_at; ++i)

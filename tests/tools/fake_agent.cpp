@@ -6,14 +6,17 @@
 // message containing "APPROVE: <command>".
 //
 //   fake_agent [--name NAME] [--log FILE] [--think MS] [--drop-enter P]
-//              [--drop-typing P] [--stamp]
+//              [--drop-typing P] [--stamp] [--dialog-guard MS]
 //              [--seed N] [--exit-after N]
 //
 // Keys: text (UTF-8) and Backspace edit the input; Enter submits (queued
 // while busy; ignored with probability P); a read of typed text (several
 // keys, no Enter) is lost with probability P of --drop-typing, as a CLI
 // that redraws may lose keys; Esc interrupts a busy turn. In
-// the dialog 1 or Enter approves, 2 approves always, 3 or Esc denies.
+// the dialog 1 or Enter approves, 2 approves always, 3 or Esc denies;
+// with --dialog-guard MS a digit pressed within MS of the dialog's drawing
+// only moves the cursor there and Enter chooses where the cursor is, as
+// Claude Code 2.1.3xx guards a fresh dialog against keys typed ahead.
 // Ctrl+C exits 0; the Nth message under --exit-after N exits 3. The log
 // gets one line per event: "submitted <text>", "approved <cmd>", "always
 // <cmd>", "denied <cmd>", "interrupted <text>".
@@ -153,7 +156,9 @@ enum class mode { idle, busy, dialog };
 
 struct agent {
   std::string name;
-  long think_ms = 300, exit_after = 0, submitted = 0;
+  long think_ms = 300, exit_after = 0, submitted = 0, guard_ms = 0;
+  int choice = 1;              // the dialog's cursor
+  steady::time_point shown{};  // when the dialog was drawn
   double drop_enter = 0, drop_typing = 0;
   bool stamp = false;  // --stamp: log "drawn STATE MONO_NS" on changes
   uint64_t rng = 1;
@@ -204,6 +209,8 @@ struct agent {
     if (!cmd.empty() && !approved) {
       say("⏺ Bash(" + cmd + ")");
       m = mode::dialog;
+      choice = 1;
+      shown = steady::now();
       return;
     }
     size_t end = 0;  // the first 40 characters
@@ -231,7 +238,7 @@ struct agent {
   }
   void on_enter() {
     if (drop_enter > 0 && unit() < drop_enter) return;
-    if (m == mode::dialog) return answer(1);
+    if (m == mode::dialog) return answer(choice);
     if (trim(input).empty()) return;
     std::string text;
     text.swap(input);
@@ -242,7 +249,13 @@ struct agent {
   }
   void on_text(const std::string& ch) {
     if (m != mode::dialog && input.size() < 65536) input += ch;
-    if (m == mode::dialog && ch >= "1" && ch <= "3") answer(ch[0] - '0');
+    if (m == mode::dialog && ch >= "1" && ch <= "3") {
+      if (steady::now() - shown < std::chrono::milliseconds(guard_ms)) {
+        choice = ch[0] - '0';  // guarded: the cursor moves, nothing more
+        return;
+      }
+      answer(ch[0] - '0');
+    }
   }
   // One read's worth of keys. An escape sequence is taken to arrive whole
   // (tmux writes each key at once); ESC followed by anything else is Esc.
@@ -304,9 +317,12 @@ struct agent {
       if (sp != std::string::npos) again += " *";
       out.insert(out.end(), {"   Run the requested command", "",
                              " This command requires approval", "",
-                             " Do you want to proceed?", " ❯ 1. Yes",
-                             "   2. Yes, and don’t ask again for: " + again,
-                             "   3. No", "", " Esc to cancel · Tab to amend"});
+                             " Do you want to proceed?",
+                             std::string(choice == 1 ? " ❯" : "  ") + " 1. Yes",
+                             std::string(choice == 2 ? " ❯" : "  ") +
+                                 " 2. Yes, and don’t ask again for: " + again,
+                             std::string(choice == 3 ? " ❯" : "  ") + " 3. No",
+                             "", " Esc to cancel · Tab to amend"});
       return out;
     }
     auto parts = wrap(input, w - 2);
@@ -397,7 +413,7 @@ struct agent {
   std::fputs(
       "usage: fake_agent [--name NAME] [--log FILE] [--think MS]\n"
       "                  [--drop-enter P] [--drop-typing P] [--seed N]\n"
-      "                  [--exit-after N]\n",
+      "                  [--exit-after N] [--dialog-guard MS]\n",
       code == 0 ? stdout : stderr);
   std::exit(code);
 }
@@ -423,10 +439,12 @@ int main(int argc, char** argv) {
         if (b >= 0x20 && b != 0x7F) a.name += static_cast<char>(b);
     } else if (k == "--log") {
       log = v;
-    } else if (k == "--think" || k == "--exit-after") {
+    } else if (k == "--think" || k == "--exit-after" || k == "--dialog-guard") {
       long n = std::strtol(v.c_str(), &end, 10);
       if (v.empty() || *end || errno || n < 0 || n > 86400000) usage(2);
-      (k == "--think" ? a.think_ms : a.exit_after) = n;
+      (k == "--think"        ? a.think_ms
+       : k == "--exit-after" ? a.exit_after
+                             : a.guard_ms) = n;
     } else if (k == "--drop-enter" || k == "--drop-typing") {
       double& p = k == "--drop-enter" ? a.drop_enter : a.drop_typing;
       p = std::strtod(v.c_str(), &end);
