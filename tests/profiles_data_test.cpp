@@ -287,7 +287,8 @@ TEST_F(UserProfiles, ANewProfileMayStartFromAnotherWithBase) {
   EXPECT_EQ(p->approval,
             (std::vector<std::string>{"Do you want to", "Shall I"}));
   EXPECT_EQ(p->approval_details, approval_layout::claude);
-  EXPECT_EQ(p->command, std::vector<std::string>{"claude"});
+  EXPECT_EQ(p->command, (std::vector<std::string>{"claude", "--permission-mode",
+                                                  "default"}));
   EXPECT_EQ(find_profile("claude")->approval,
             std::vector<std::string>{"Do you want to"});
 }
