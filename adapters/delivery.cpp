@@ -8,16 +8,26 @@
 namespace tmo::adapters {
 
 std::string typeable(const std::string& text) {
+  // The last line of defence: the CLI and the daemon refuse such text at
+  // send (events/inputs.hpp), and a briefing or a text already in the log
+  // is made harmless here. A control character typed into a pane is a key
+  // (ESC, Shift-Tab = ESC [ Z, Ctrl-C, Ctrl-U, DEL = Backspace), and ESC
+  // [ 201 ~ would end a bracketed paste early: each becomes a space.
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '\n' || c == '\r' || c == '\t')
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto u = static_cast<unsigned char>(text[i]);
+    if (u == 0 || u == 0xff) continue;  // tmux cannot carry them
+    if (u < 0x20 || u == 0x7f) {
       out += ' ';
-    else if (u == 0 || u == 0xff)
-      continue;
-    else
-      out += c;
+    } else if (u == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out += ' ';  // a C1 control character (U+0080-U+009F)
+      ++i;
+    } else {
+      out += text[i];
+    }
   }
   return out;
 }

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/files.hpp"
+
 namespace tmo::adapters {
 
 namespace {
@@ -53,10 +55,11 @@ status install_claude_hooks(const std::string& config_dir,
   auto path = fs::path(config_dir) / "settings.json";
   nlohmann::json settings = nlohmann::json::object();
   if (fs::exists(path)) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    settings = nlohmann::json::parse(ss.str(), nullptr, false);
+    // Claude Code's settings are small; a bound keeps a wrong path (a
+    // device, a directory) from being read without end.
+    auto text = files::read_text_file(path.string(), size_t{16} << 20);
+    if (!text) return text.error();
+    settings = nlohmann::json::parse(*text, nullptr, false);
     if (settings.is_discarded() || !settings.is_object())
       return status::invalid_argument(
           path.string() + " is not a JSON object: fix or remove it");

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "adapters/detail/builtin_profiles.hpp"
+#include "events/files.hpp"
 
 namespace tmo::adapters {
 
@@ -113,19 +114,12 @@ std::vector<status> load_profiles(const std::vector<std::string>& dirs) {
     if (ec) problem(dir + ": " + ec.message());
     std::sort(paths.begin(), paths.end());
     for (const auto& path : paths) {
-      std::ifstream in(path, std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      if (!in && !in.eof()) {
-        problem(path.string() + ": can't read it; check its permissions");
+      auto text = files::read_text_file(path.string());
+      if (!text) {
+        problem(text.error().message());
         continue;
       }
-      std::string text = ss.str();
-      if (text.size() > (1u << 20)) {
-        problem(path.string() + ": larger than 1 MiB; refused");
-        continue;
-      }
-      files[path.stem().string()] = {path.string(), std::move(text)};
+      files[path.stem().string()] = {path.string(), std::move(*text)};
     }
   }
 

@@ -206,8 +206,9 @@ result<std::string> find_program(const std::string& program,
 // last 24 non-blank bytes (whole UTF-8 characters), newlines as spaces.
 std::string typed_tail(const std::string& typed);
 
-// The text as it is typed: \r, \n and \t become spaces, NUL and 0xff are
-// dropped (tmux cannot carry them).
+// The text as it is typed: every control character (C0 but NUL, DEL, and
+// C1 such as U+009B) becomes a space, so none reaches the pane as a key;
+// NUL and 0xff are dropped (tmux cannot carry them).
 std::string typeable(const std::string& text);
 
 }  // namespace tmo::adapters

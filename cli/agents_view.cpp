@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "cli/cli.hpp"
+#include "cli/output.hpp"
 
 namespace tmo::cli {
 
@@ -24,9 +25,10 @@ std::string agents_table(const std::vector<daemon::agent_entry>& agents,
     std::string note = a.waiting_on.empty() ? a.why : a.waiting_on;
     if (!a.blocked.empty())
       note = "blocked: " + a.blocked + (note.empty() ? "" : "; " + note);
-    rows.push_back({a.name, a.role, a.state, ago(a.since_ns, now),
-                    ago(a.last_activity_ns, now), queued.empty() ? "-" : queued,
-                    note});
+    rows.push_back(
+        {terminal_safe(a.name), terminal_safe(a.role), terminal_safe(a.state),
+         ago(a.since_ns, now), ago(a.last_activity_ns, now),
+         queued.empty() ? "-" : terminal_safe(queued), terminal_safe(note)});
   }
   std::vector<size_t> w(rows[0].size(), 0);
   for (auto& r : rows)

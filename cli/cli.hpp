@@ -37,16 +37,20 @@ std::vector<std::string> split_list(std::string_view text);
 // "90s", "15m", "2h", "1d" -> nanoseconds; or an error naming `flag`.
 result<int64_t> parse_duration(const std::string& s, const std::string& flag);
 
-// A file's whole text (at most 1 MiB), or an error naming `flag` and path.
+// A regular file's whole text (at most 1 MiB, see events/files.hpp), or an
+// error naming `flag` and the path.
 result<std::string> read_text_file(const std::string& path,
                                    const std::string& flag);
 
 // Adds --data-dir to a verb.
 void add_data_dir(CLI::App* verb, context& ctx);
 
-// Prints "tmo: MESSAGE" on stderr and returns exit_failed.
+// Prints "tmo: MESSAGE" on stderr and returns exit_failed. Control bytes
+// in MESSAGE (it may quote what a user gave) are escaped (output.hpp).
 int fail(std::string_view message);
 int fail(const status& s);
+// Prints "tmo: MESSAGE" on stderr and returns exit_usage (bad input).
+int bad_usage(const status& s);
 
 // Output that ends quietly when the reader goes away (`tmo ... | head`).
 // write() returns false once stdout is closed.

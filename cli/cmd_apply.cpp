@@ -1,6 +1,7 @@
 // tmo apply -f FILE: bring the running tmo to a fleet declared in YAML.
 #include <filesystem>
 
+#include "adapters/profiles.hpp"
 #include "cli/cli.hpp"
 #include "cli/daemon.hpp"
 #include "cli/fleet.hpp"
@@ -23,6 +24,13 @@ int run_apply(const context& ctx, const apply_options& o) {
     return read_text_file(path, "briefing");
   });
   if (!want) return fail(o.file + ": " + want.error().message());
+  // The whole file is checked before anything changes: its profiles too.
+  load_user_profiles(ctx.data_dir);
+  for (auto& t : want->teams)
+    if (t.profile != "sim" && !adapters::find_profile(t.profile))
+      return fail(o.file + ": teams." + t.name + ".profile: no profile " +
+                  t.profile + "; use sim, " + adapters::profile_names() +
+                  " (nothing was changed)");
   auto teams = daemon::call(ctx.data_dir, daemon::team_list_request{});
   if (!teams) return fail(teams.error());
   auto checkins = daemon::call(ctx.data_dir, daemon::schedule_list_request{});

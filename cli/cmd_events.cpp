@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +25,7 @@
 #include "cli/cli.hpp"
 #include "cli/output.hpp"
 #include "cli/query.hpp"
+#include "events/files.hpp"
 #include "store/event_log.hpp"
 
 namespace tmo::cli {
@@ -88,11 +90,9 @@ result<filter> make_filter(const select_options& o) {
   f.actor = o.actor;
   f.correlation = o.correlation;
   if (!o.grep.empty()) {
-    try {
-      f.grep.emplace(o.grep, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      return status::invalid_argument("--grep " + o.grep + ": " + e.what());
-    }
+    auto re = compile_grep(o.grep);
+    if (!re) return re.error();
+    f.grep = std::move(*re);
   }
   return f;
 }
@@ -308,9 +308,9 @@ int run_streams(const context& ctx, const select_options& o) {
     auto& b = last->front();
     if (o.output == "table") {
       rows.push_back(
-          {s.stream, std::to_string(s.version), std::to_string(s.version),
-           events::format_time(a.time_ns()), events::format_time(b.time_ns()),
-           std::to_string(b.seq())});
+          {terminal_safe(s.stream), std::to_string(s.version),
+           std::to_string(s.version), events::format_time(a.time_ns()),
+           events::format_time(b.time_ns()), std::to_string(b.seq())});
     } else {
       nlohmann::json j = {{"stream", s.stream},
                           {"version", s.version},
@@ -415,6 +415,7 @@ int run_stats(const context& ctx, const select_options& o) {
                          : o.by == "stream" ? "STREAM"
                                             : "ACTOR";
   size_t kw = std::max<size_t>(key_head.size(), 5);
+  for (auto& [k, g] : sorted) k = terminal_safe(k);  // names from the log
   for (auto& [k, g] : sorted) kw = std::max(kw, k.size());
   auto line = [&](const std::string& k, const std::string& n,
                   const std::string& r, const std::string& a,
@@ -565,10 +566,42 @@ int run_export(const context& ctx, const select_options& o) {
   return exit_ok;
 }
 
+// An exported event is one line; a longer one is not an export (and
+// /dev/zero as stdin must not grow tmo without end).
+constexpr size_t max_import_line = size_t{256} << 20;
+
+// One line of `in` without its newline, at most `max` bytes (`too_long`
+// says it had more); false at the end of the input.
+bool read_line(std::istream& in, std::string& line, size_t max,
+               bool& too_long) {
+  line.clear();
+  too_long = false;
+  auto* buf = in.rdbuf();
+  for (;;) {
+    int c = buf->sbumpc();
+    if (c == std::char_traits<char>::eof()) return !line.empty();
+    if (c == '\n') return true;
+    if (line.size() >= max) {
+      too_long = true;
+      return true;
+    }
+    line.push_back(static_cast<char>(c));
+  }
+}
+
 int run_import(const context& ctx, const std::string& file) {
   std::ifstream in_file;
   std::istream* in = &std::cin;
   if (file != "-") {
+    // A stream of lines: a regular file or a pipe, never a directory or a
+    // device (reading those throws or never ends).
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0)
+      return fail("cannot read " + file + ": " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+      return fail(file + " is " +
+                  (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") +
+                  "; give the file tmo events export wrote, or - for stdin");
     in_file.open(file);
     if (!in_file)
       return fail("cannot read " + file + ": " + std::strerror(errno));
@@ -601,8 +634,13 @@ int run_import(const context& ctx, const std::string& file) {
     return status::ok();
   };
   std::string line;
-  while (std::getline(*in, line)) {
+  bool too_long = false;
+  while (read_line(*in, line, max_import_line, too_long)) {
     ++lines;
+    if (too_long)
+      return fail(where() + ": a line longer than " +
+                  files::size_text(max_import_line) +
+                  "; not a line from tmo events export");
     if (line.empty()) continue;
     nlohmann::json j;
     try {
@@ -642,7 +680,6 @@ int run_import(const context& ctx, const std::string& file) {
     if (batch.size() >= 1024)
       if (auto s = flush(); !s) return fail(s);
   }
-  if (in->bad()) return fail("cannot read " + file);
   if (auto s = flush(); !s) return fail(s);
   write_out("imported " + std::to_string(imported) + " events into " +
             ctx.data_dir + ", head seq " + std::to_string((*log)->head()) +

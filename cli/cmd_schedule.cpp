@@ -2,8 +2,10 @@
 // Agents can schedule their own from inside their pane with the same verbs.
 #include "cli/cli.hpp"
 #include "cli/daemon.hpp"
+#include "cli/output.hpp"
 #include "cli/query.hpp"
 #include "events/event.hpp"
+#include "events/inputs.hpp"
 
 namespace tmo::cli {
 
@@ -13,26 +15,32 @@ struct add_options {
   std::string target, in, at, every, note, by = "cli";
 };
 
-int usage(const status& s) {
-  std::fprintf(stderr, "tmo: %s\n", s.message().c_str());
-  return exit_usage;
-}
+int usage(const status& s) { return bad_usage(s); }
 
 int run_add(const context& ctx, const add_options& o) {
   if (o.in.empty() == o.at.empty())
     return usage(status::invalid_argument("give --in or --at"));
+  for (auto s :
+       {inputs::check_name("--target", o.target),
+        inputs::check_name("--by", o.by), inputs::check_text("--note", o.note)})
+    if (!s) return usage(s);
   int64_t due = 0;
   if (!o.in.empty()) {
     auto d = parse_duration(o.in, "--in");
     if (!d) return usage(d.error());
-    due = now_ns() + *d;
+    due = *inputs::checked_add(now_ns(), *d);  // both far from the limits
   } else {
     auto t = parse_time(o.at, now_ns());
     if (!t || !t->time_ns)
       return usage(status::invalid_argument(
-          "--at " + o.at + ": give a time like 2026-11-25T16:00:00Z"));
+          "--at " + o.at +
+          ": give a time like 2026-11-25T16:00:00Z, before 2200"));
     due = *t->time_ns;
   }
+  if (auto s = inputs::check_time(
+          "--" + std::string(o.in.empty() ? "at " + o.at : "in " + o.in), due);
+      !s)
+    return usage(s);
   int64_t every = 0;
   if (!o.every.empty()) {
     auto d = parse_duration(o.every, "--every");
@@ -69,7 +77,7 @@ int run_list(const context& ctx, const std::string& output) {
                   c.target.c_str(), c.due.c_str(), e.c_str(), c.note.c_str());
     out += line;
   }
-  write_out(out);
+  write_out(terminal_safe(out, true));
   return exit_ok;
 }
 

@@ -2,6 +2,7 @@
 // Exits 0 once delivery is confirmed, 1 with the reason otherwise.
 #include "cli/cli.hpp"
 #include "cli/daemon.hpp"
+#include "events/inputs.hpp"
 
 namespace tmo::cli {
 
@@ -14,6 +15,10 @@ struct send_options {
 };
 
 int run_send(const context& ctx, const send_options& o) {
+  for (auto s :
+       {inputs::check_name("TO", o.to), inputs::check_name("--from", o.from),
+        inputs::check_text("the message", o.text)})
+    if (!s) return bad_usage(s);
   auto r = daemon::call(ctx.data_dir,
                         daemon::send_request{o.from, o.to, o.text, o.escalate});
   if (!r) return fail(r.error());

@@ -4,6 +4,8 @@
 #include "adapters/profiles.hpp"
 #include "cli/cli.hpp"
 #include "cli/daemon.hpp"
+#include "cli/output.hpp"
+#include "events/inputs.hpp"
 
 namespace tmo::cli {
 
@@ -42,6 +44,9 @@ int run_create(const context& ctx, const create_options& o) {
   req.profile = o.profile;
   req.command = o.command;
   if (!command_ok(o.command) || !profile_ok(ctx, o.profile)) return exit_usage;
+  for (auto s : {inputs::check_name("TEAM", o.name),
+                 inputs::check_name("--project", o.project)})
+    if (!s) return bad_usage(s);
   req.roles = split_list(o.agents);
   for (auto& b : o.briefings) {
     auto eq = b.find('=');
@@ -54,6 +59,9 @@ int run_create(const context& ctx, const create_options& o) {
     }
     auto text = read_text_file(b.substr(eq + 1), "--briefing");
     if (!text) return fail(text.error());
+    if (auto s = inputs::check_text("--briefing " + b, *text, size_t{1} << 20);
+        !s)
+      return bad_usage(s);
     req.briefings[b.substr(0, eq)] = *text;
   }
   auto r = daemon::call(ctx.data_dir, req);
@@ -103,10 +111,18 @@ struct spawn_options {
 
 int run_spawn(const context& ctx, const spawn_options& o) {
   if (!command_ok(o.command) || !profile_ok(ctx, o.profile)) return exit_usage;
+  for (auto s :
+       {inputs::check_name("TEAM", o.team), inputs::check_name("ROLE", o.role),
+        o.name.empty() ? status::ok() : inputs::check_name("--name", o.name)})
+    if (!s) return bad_usage(s);
   std::string briefing;
   if (!o.briefing_file.empty()) {
     auto b = read_text_file(o.briefing_file, "--briefing");
     if (!b) return fail(b.error());
+    if (auto s = inputs::check_text("--briefing " + o.briefing_file, *b,
+                                    size_t{1} << 20);
+        !s)
+      return bad_usage(s);
     briefing = *b;
   }
   auto r = daemon::call(ctx.data_dir, daemon::agent_spawn_request{
@@ -148,7 +164,7 @@ int run_list(const context& ctx, const std::string& output) {
                   t.members.size(), t.project_dir.c_str());
     out += line;
   }
-  write_out(out);
+  write_out(terminal_safe(out, true));
   return exit_ok;
 }
 

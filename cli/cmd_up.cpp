@@ -12,6 +12,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/daemon.hpp"
+#include "cli/output.hpp"
 #include "events/agent_state.hpp"
 
 namespace tmo::cli {
@@ -183,7 +184,7 @@ int print_status(const std::string& dir, const std::string& output) {
     out += "undelivered messages: " + std::to_string(n_undelivered) + "\n" +
            undelivered;
   }
-  write_out(out);
+  write_out(terminal_safe(out, true));
   return exit_ok;
 }
 

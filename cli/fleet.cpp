@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <yaml-cpp/yaml.h>
 
 #include "actors/team.hpp"
 #include "cli/cli.hpp"
+#include "events/inputs.hpp"
 #include "events/strings.hpp"
 
 namespace tmo::cli {
@@ -64,6 +66,10 @@ result<fleet_team> parse_team(
         if (!file) return file.error();
         auto text = read(resolve(base, *file));
         if (!text) return text.error();
+        if (auto s =
+                inputs::check_text(where + "." + role, *text, size_t{1} << 20);
+            !s)
+          return s;
         team.briefings[role] = *text;
       }
     } else if (key == "checkins") {
@@ -95,6 +101,9 @@ result<fleet_team> parse_team(
         if (ci.in_ns == 0 && ci.every_ns == 0)
           return bad(w, "say when: every: 30m, or in: 10m");
         if (ci.in_ns == 0) ci.in_ns = ci.every_ns;
+        for (auto s : {inputs::check_name(w + ".target", ci.target),
+                       inputs::check_text(w + ".note", ci.note)})
+          if (!s) return s;
         team.checkins.push_back(std::move(ci));
       }
     } else {
@@ -104,6 +113,14 @@ result<fleet_team> parse_team(
     }
   }
   if (team.project_dir.empty()) return bad(at, "give its project: DIR");
+  // Names and paths with control characters make agents that cannot start
+  // (a newline in a project path): refused before anything changes.
+  for (auto s : {inputs::check_name(at, name),
+                 inputs::check_name(at + ".project", team.project_dir),
+                 inputs::check_name(at + ".profile", team.profile)})
+    if (!s) return s;
+  for (auto& r : team.roles)
+    if (auto s = inputs::check_name(at + ".agents", r); !s) return s;
   return team;
 }
 
@@ -159,6 +176,22 @@ result<std::vector<fleet_step>> plan_fleet(
     const std::vector<daemon::checkin_entry>& checkins, bool prune,
     int64_t now_ns) {
   std::vector<fleet_step> plan;
+  // The agents a check-in may go to: every member the file declares, and
+  // every member running.
+  std::set<std::string> known;
+  for (auto& t : want.teams) {
+    actors::create_team c;
+    c.name = t.name;
+    c.size = t.size;
+    c.roles = t.roles;
+    c.profile = t.profile;
+    c.briefings = t.briefings;
+    if (auto roles = actors::roster(c))
+      for (auto& m : actors::name_members(*roles, t.profile))
+        known.insert(t.name + "/" + m.name);
+  }
+  for (auto& h : teams)
+    for (auto& m : h.members) known.insert(h.name + "/" + m.name);
   for (auto& t : want.teams) {
     actors::create_team cmd;
     cmd.name = t.name;
@@ -174,7 +207,18 @@ result<std::vector<fleet_step>> plan_fleet(
     const daemon::team_entry* have = nullptr;
     for (auto& h : teams)
       if (h.name == t.name) have = &h;
+    for (auto& c : t.checkins)
+      if (!known.count(c.target))
+        return status::invalid_argument(
+            "teams." + t.name + ": check-in for " + c.target +
+            ": no such agent in the file or the running tmo; nothing was "
+            "changed");
     if (have == nullptr) {
+      // Refused as the daemon would refuse it (name, project, roles), before
+      // any step is taken.
+      if (auto d = actors::decide({}, cmd, "apply", now_ns); !d)
+        return status::invalid_argument("teams." + t.name + ": " +
+                                        d.error().message());
       std::vector<std::string> names;
       for (auto& m : actors::name_members(*roles, t.profile))
         names.push_back(m.name);

@@ -8,26 +8,25 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "cli/cli.hpp"
+#include "cli/output.hpp"
+#include "events/files.hpp"
 
 namespace tmo::cli {
 
 result<std::string> read_text_file(const std::string& path,
                                    const std::string& flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return status::not_found(flag + " " + path + ": " + std::strerror(errno) +
-                             "; give a readable file");
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  if (text.size() > (1u << 20))
-    return status::invalid_argument(flag + " " + path +
-                                    ": larger than 1 MiB; give a shorter file");
+  auto text = files::read_text_file(path, files::default_max_bytes);
+  if (!text) {
+    auto e = text.error();
+    auto m = flag + " " + e.message();
+    return e.code() == status::code::not_found  ? status::not_found(m)
+           : e.code() == status::code::io_error ? status::io_error(m)
+                                                : status::invalid_argument(m);
+  }
   return text;
 }
 
@@ -59,12 +58,17 @@ void add_data_dir(CLI::App* verb, context& ctx) {
 int fail(std::string_view message) {
   // "tmo is not running ..." already names tmo.
   const char* prefix = message.starts_with("tmo ") ? "" : "tmo: ";
-  std::fprintf(stderr, "%s%.*s\n", prefix, static_cast<int>(message.size()),
-               message.data());
+  auto safe = terminal_safe(message, true);  // it may quote what was given
+  std::fprintf(stderr, "%s%s\n", prefix, safe.c_str());
   return exit_failed;
 }
 
 int fail(const status& s) { return fail(s.message()); }
+
+int bad_usage(const status& s) {
+  fail(s.message());
+  return exit_usage;
+}
 
 namespace {
 bool stdout_gone = false;

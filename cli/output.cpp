@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "cli/cli.hpp"
@@ -20,12 +21,8 @@ std::string short_time(int64_t ns) {
 }
 
 // Control characters from untrusted text (stream and actor names) would
-// move the cursor or recolour the terminal: show them as '?'.
-std::string printable(std::string s) {
-  for (auto& c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return s;
-}
+// move the cursor or recolour the terminal.
+std::string printable(std::string_view s) { return terminal_safe(s); }
 
 const char* kind_color(const std::string& kind) {
   if (kind.starts_with("agent.") || kind.starts_with("pane."))
@@ -100,6 +97,7 @@ result<bool> printer::print(events::Event::Reader ev) {
       r.kind = printable(ev.getKind().cStr());
       r.actor = printable(ev.getActor().cStr());
       if (auto s = events::append_payload_json(r.payload, ev); !s) return s;
+      r.payload = terminal_safe(r.payload);  // JSON leaves DEL and C1 raw
       if (!sized_) {
         pending_.push_back(std::move(r));
         if (pending_.size() >= table_sample) return flush_rows();

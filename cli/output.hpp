@@ -50,6 +50,8 @@ class printer {
   std::string out_;
 };
 
+// terminal_safe() (text_width.hpp) escapes what every table prints.
+
 // Whether to colour stdout: a TTY, NO_COLOR unset, TERM not dumb.
 bool use_color();
 // The width table rows are cut to, as ps(1) and ls(1) choose it: $COLUMNS

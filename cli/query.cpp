@@ -5,8 +5,10 @@
 
 #include <capnp/dynamic.h>
 #include <kj/exception.h>
+#include <re2/re2.h>
 
 #include "cli/cli.hpp"
+#include "events/inputs.hpp"
 
 namespace tmo::cli {
 
@@ -60,7 +62,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
   auto y = num(0, 4), mo = num(5, 2), d = num(8, 2);
   if (!y || !mo || !d || s.size() < 10 || s[4] != '-' || s[7] != '-')
     return std::nullopt;
-  if (*mo < 1 || *mo > 12 || *d < 1 || *d > 31) return std::nullopt;
+  // A day the month has: 2026-02-30 is refused, not made March 2.
+  if (!inputs::valid_date(*y, *mo, *d)) return std::nullopt;
   struct tm tm {};
   tm.tm_year = *y - 1900;
   tm.tm_mon = *mo - 1;
@@ -96,6 +99,12 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
     }
   }
   int64_t secs;
+  // time_t is 64-bit; nanoseconds since the epoch end in 2262.
+  auto to_ns = [&](int64_t sec) -> std::optional<int64_t> {
+    auto ns = inputs::checked_mul(sec, ns_per_s);
+    if (!ns) return std::nullopt;
+    return inputs::checked_add(*ns, frac);
+  };
   if (at == s.size()) {
     tm.tm_isdst = -1;
     secs = mktime(&tm);
@@ -110,7 +119,7 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
   } else {
     return std::nullopt;
   }
-  return static_cast<int64_t>(secs) * ns_per_s + frac;
+  return to_ns(secs);
 }
 
 }  // namespace
@@ -157,7 +166,10 @@ result<log_point> parse_time(std::string_view text, int64_t now_ns) {
         break;
     }
     if (!n || unit == 0 || *n > 1'000'000) return bad_time(text);
-    p.time_ns = now_ns - static_cast<int64_t>(*n) * unit;
+    auto back = inputs::checked_mul(static_cast<int64_t>(*n), unit);
+    auto t = back ? inputs::checked_add(now_ns, -*back) : std::nullopt;
+    if (!t) return bad_time(text);
+    p.time_ns = *t;
     return p;
   }
   if (auto t = parse_rfc3339(text)) {
@@ -184,6 +196,18 @@ status check_kinds(const std::vector<std::string>& kinds) {
   return status::ok();
 }
 
+result<std::shared_ptr<const re2::RE2>> compile_grep(
+    const std::string& pattern) {
+  re2::RE2::Options opts;
+  opts.set_log_errors(false);
+  auto re = std::make_shared<const re2::RE2>(pattern, opts);
+  if (!re->ok())
+    return status::invalid_argument(
+        "--grep " + pattern + ": " + re->error() +
+        "; use RE2 syntax (no backreferences or lookaround)");
+  return re;
+}
+
 bool filter::match(events::Event::Reader ev, std::string& scratch) const {
   if (since_ns && ev.getTimeNs() < *since_ns) return false;
   if (until_ns && ev.getTimeNs() > *until_ns) return false;
@@ -204,7 +228,7 @@ bool filter::match(events::Event::Reader ev, std::string& scratch) const {
   if (grep) {
     scratch.clear();
     if (!events::append_payload_json(scratch, ev)) return false;
-    if (!std::regex_search(scratch, *grep)) return false;
+    if (!re2::RE2::PartialMatch(scratch, *grep)) return false;
   }
   return true;
 }
@@ -462,11 +486,15 @@ result<int64_t> parse_duration(const std::string& s, const std::string& flag) {
   }
   int64_t n = 0;
   for (size_t i = 0; i + 1 < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9' || n > 1'000'000) return bad();
+    if (s[i] < '0' || s[i] > '9') return bad();
     n = n * 10 + (s[i] - '0');
+    if (n > inputs::max_duration_ns) break;  // over any limit; no overflow
   }
   if (n == 0) return bad();
-  return n * unit;
+  auto ns = inputs::checked_mul(n, unit);
+  auto in_range = inputs::check_duration(flag + " " + s, ns.value_or(-1));
+  if (!in_range) return in_range;
+  return *ns;
 }
 
 }  // namespace tmo::cli

@@ -4,14 +4,18 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "events/event.hpp"
 #include "events/status.hpp"
+
+namespace re2 {
+class RE2;
+}
 
 namespace tmo::cli {
 
@@ -40,13 +44,19 @@ struct filter {
   std::vector<std::string> kinds;  // any of
   std::string actor;
   std::string correlation;
-  std::optional<std::regex> grep;  // over the payload JSON
+  // Over the payload as compact JSON: RE2, linear in the text's length.
+  std::shared_ptr<const re2::RE2> grep;
 
   // True when `ev` passes every condition but the seq range.
   bool match(events::Event::Reader ev, std::string& payload_scratch) const;
   // True when no event at or after `ev` can match (past --until).
   bool past_end(events::Event::Reader ev) const;
 };
+
+// Compiles --grep PATTERN (RE2 syntax: no backreferences, no lookaround);
+// an invalid one is an error naming it and what is wrong.
+result<std::shared_ptr<const re2::RE2>> compile_grep(
+    const std::string& pattern);
 
 // Checks kinds against the schema; a one-line error naming the bad one.
 status check_kinds(const std::vector<std::string>& kinds);

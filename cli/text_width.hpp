@@ -1,7 +1,8 @@
 // The width of text on a terminal: display columns of UTF-8 (wide East
 // Asian characters take two, combining marks none, colour escapes none)
 // and cutting text to a width at a character boundary, as the table of
-// `tmo events cat` fits its rows. Pure functions; thread-safe.
+// `tmo events cat` fits its rows; and text with its control bytes escaped
+// (terminal_safe). Pure functions; thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +10,16 @@
 #include <string_view>
 
 namespace tmo::cli {
+
+// Text from the log or the daemon (stream, agent and team names, notes,
+// paths) as a terminal may show it: control bytes are escaped so they can
+// neither move the cursor nor recolour nor retitle the terminal. ESC is
+// shown as \e, \n \r \t as such, other C0 bytes and DEL as \xNN, C1
+// characters (UTF-8 0xc2 0x80-0x9f) as \u0080-\u009f; everything else,
+// backslashes and UTF-8 included, is kept (so it is for reading, not
+// reversible). `keep_newlines` keeps \n for text of several lines. JSON
+// output needs none of this: it is JSON-escaped.
+std::string terminal_safe(std::string_view s, bool keep_newlines = false);
 
 // Display columns of a code point: 0 for combining marks and zero-width
 // characters, 2 for East Asian wide and fullwidth ones and emoji, else 1.

@@ -11,6 +11,7 @@
 #include "daemon/protocol.hpp"
 #include "daemon/terminals.hpp"
 #include "events/event.hpp"
+#include "events/inputs.hpp"
 
 namespace tmo::daemon {
 
@@ -66,6 +67,35 @@ counts_entry counts_of(const actors::agent_counts& c) {
           c.escalations, c.reports, c.reminders, c.commits};
 }
 
+// The first failed check of events/inputs.hpp, or ok. The socket is an
+// API too: the daemon checks again what the CLI checked.
+status first_failed(std::initializer_list<status> checks) {
+  for (auto& s : checks)
+    if (!s) return s;
+  return status::ok();
+}
+
+// A team's name, project, profile, command and roles (team.create,
+// agent.spawn, schedule targets go through parse_address in the actors).
+status check_team_fields(std::string_view verb, const std::string& name,
+                         const std::string& profile, const std::string& command,
+                         const std::vector<std::string>& roles) {
+  auto at = [&](const char* field) {
+    return std::string(verb) + ": \"" + field + "\"";
+  };
+  if (auto s = first_failed(
+          {inputs::check_name(at("name"), name),
+           profile.empty() ? status::ok()
+                           : inputs::check_name(at("profile"), profile),
+           command.empty() ? status::ok()
+                           : inputs::check_name(at("command"), command)});
+      !s)
+    return s;
+  for (auto& r : roles)
+    if (auto s = inputs::check_name(at("roles"), r); !s) return s;
+  return status::ok();
+}
+
 // ---- the verbs
 // ----------------------------------------------------------------
 
@@ -80,6 +110,19 @@ result<down_reply> on_down(server_context& c, const down_request&) {
 
 result<team_create_reply> on_team_create(server_context& c,
                                          const team_create_request& req) {
+  if (auto s = first_failed(
+          {check_team_fields("team.create", req.name, req.profile, req.command,
+                             req.roles),
+           inputs::check_name("team.create: \"project\"", req.project)});
+      !s)
+    return s;
+  for (auto& [role, text] : req.briefings)
+    if (auto s = first_failed(
+            {inputs::check_name("team.create: \"briefings\"", role),
+             inputs::check_text("team.create: the briefing of " + role, text,
+                                size_t{1} << 20)});
+        !s)
+      return s;
   actors::create_team cmd;
   cmd.name = req.name;
   cmd.project_dir = req.project;
@@ -122,6 +165,18 @@ result<team_list_reply> on_team_list(server_context& c,
 
 result<agent_spawn_reply> on_agent_spawn(server_context& c,
                                          const agent_spawn_request& req) {
+  if (auto s = first_failed(
+          {check_team_fields("agent.spawn", req.team, req.profile, req.command,
+                             {req.role}),
+           req.name.empty()
+               ? status::ok()
+               : inputs::check_name("agent.spawn: \"name\"", req.name),
+           req.briefing.empty()
+               ? status::ok()
+               : inputs::check_text("agent.spawn: the briefing", req.briefing,
+                                    size_t{1} << 20)});
+      !s)
+    return s;
   actors::spawn_agent cmd;
   cmd.team = req.team;
   cmd.role = req.role;
@@ -168,6 +223,11 @@ result<agent_list_reply> on_agent_list(server_context& c,
 }
 
 result<send_reply> on_send(server_context& c, const send_request& req) {
+  if (auto s = first_failed({inputs::check_name("send: \"from\"", req.from),
+                             inputs::check_name("send: \"to\"", req.to),
+                             inputs::check_text("the message", req.text)});
+      !s)
+    return s;
   auto r = ask<actors::send_reply>(
       c, c.orchestrator, actors::send_atom_v,
       actors::send_message{req.from, req.to, req.text, req.escalation, ""});
@@ -178,6 +238,27 @@ result<send_reply> on_send(server_context& c, const send_request& req) {
 
 result<schedule_add_reply> on_schedule_add(server_context& c,
                                            const schedule_add_request& req) {
+  if (auto s = first_failed(
+          {inputs::check_name("schedule.add: \"target\"", req.target),
+           inputs::check_text("the note", req.note),
+           inputs::check_time("schedule.add: \"due_ns\"", req.due_ns),
+           req.every_ns == 0
+               ? status::ok()
+               : inputs::check_duration("schedule.add: \"every_ns\"",
+                                        req.every_ns)});
+      !s)
+    return s;
+  // A check-in for nobody would fire into the void: the target must be an
+  // agent of the running tmo.
+  auto agents = ask<std::vector<actors::agent_info>>(
+      c, c.orchestrator, actors::list_agents_atom_v);
+  if (!agents) return agents.error();
+  bool known = false;
+  for (auto& a : *agents) known = known || a.name == req.target;
+  if (!known)
+    return status::not_found("no agent " + req.target +
+                             ": see tmo agent list (a check-in goes to an "
+                             "agent, like alpha/pm)");
   actors::add_checkin a{req.target, req.due_ns, req.every_ns, req.note, req.by};
   auto r =
       ask<actors::checkin_reply>(c, c.scheduler, actors::schedule_atom_v, a);

@@ -6,7 +6,7 @@ set -eu
 packages="build-essential cmake ninja-build ccache pkg-config
   libcaf-dev librocksdb-dev capnproto libcapnp-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
-  libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev tmux git
+  libyaml-cpp-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev tmux git
   python3 nodejs"
 
 missing=""

@@ -124,7 +124,7 @@ TEST(FilterTest, CombinesConditions) {
   f.correlation = "c-1";
   f.since_ns = now - 1;
   f.until_seq = 5;
-  f.grep.emplace("run the (tests|build)");
+  f.grep = *compile_grep("run the (tests|build)");
   EXPECT_TRUE(f.match(a.ev, scratch));
   for (auto change : std::vector<std::function<void(filter&)>>{
            [](filter& g) { g.kinds = {"agent.spawned"}; },
@@ -135,7 +135,7 @@ TEST(FilterTest, CombinesConditions) {
            [](filter& g) { g.since_ns = now + 1; },
            [](filter& g) { g.until_ns = now - 1; },
            [](filter& g) { g.until_seq = 4; },
-           [](filter& g) { g.grep.emplace("deploy"); },
+           [](filter& g) { g.grep = *compile_grep("deploy"); },
        }) {
     filter g = f;
     change(g);
