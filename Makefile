@@ -57,6 +57,7 @@ bench: build
 	$(BUILD_DIR)/bin/tmo_bench_cli
 	$(BUILD_DIR)/bin/tmo_bench_actors
 	$(BUILD_DIR)/bin/tmo_bench_tmux
+	$(BUILD_DIR)/bin/tmo_bench_control
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

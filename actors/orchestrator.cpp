@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <memory>
+#include <optional>
 
 #include "actors/messages.hpp"
 
@@ -219,6 +220,14 @@ bool has_member(const std::map<std::string, team_state>& teams,
                      [&](const member& m) { return m.name == a.member; });
 }
 
+// The running project manager of a team, if it has one.
+std::optional<pm_actor> pm_of(const orchestrator_state& st,
+                              const std::string& team) {
+  auto it = st.pms.find(team);
+  if (it == st.pms.end() || !it->second) return std::nullopt;
+  return it->second;
+}
+
 send_reply send_failed(status why, std::string id = "") {
   send_reply r;
   r.status = std::move(why);
@@ -254,9 +263,8 @@ void escalate_exchanges(self_ptr self, log_port* log, clock_port* clock,
   auto team = agent.team;
   append_then(self, log, decide_exchanges(from, to, id, body, clock->now_ns()),
               {}, [=](uint64_t, uint64_t, const std::string& error) {
-                auto it = self->state.pms.find(team);
-                if (error.empty() && it != self->state.pms.end())
-                  self->send(it->second, escalate_atom_v, x);
+                auto pm = pm_of(self->state, team);
+                if (error.empty() && pm) self->send(*pm, escalate_atom_v, x);
               });
 }
 
@@ -319,22 +327,35 @@ orchestrator_actor::behavior_type orchestrator(
   st.config = config;
   // Rebuild: a fold over the log, with no side effects; then each team's
   // project manager, which restarts its agents where the log left them.
-  st.rebuilt = log->replay(
-      [self](events::Event::Reader ev) { fold_replay(self->state, ev); });
+  st.rebuilt = log->replay([self](events::Event::Reader ev) {
+    fold_replay(self->state, ev);
+    self->state.replayed = ev.getSeq();
+  });
   if (st.rebuilt) {
     std::vector<std::string> names;
     for (auto& [name, t] : st.teams)
       if (!t.removed) names.push_back(name);
     for (auto& name : names) start_team(self, name, log, clock, terminal);
+  } else {
+    // Half a log is no state to act on: nothing of it is kept.
+    st.teams.clear();
+    st.tasks.clear();
+    st.exchanges = {};
   }
   st.staged.clear();
+  // Why a command is refused after a failed rebuild.
+  auto unreadable = [self] {
+    auto& why = self->state.rebuilt;
+    return make_status(why.code(),
+                       "the log could not be read: " + why.message());
+  };
   return {
+      [=](health_atom) {
+        return record_reply{self->state.rebuilt, self->state.replayed};
+      },
       [=](create_team_atom, create_team cmd) -> caf::result<team_reply> {
         auto& st = self->state;
-        if (!st.rebuilt)
-          return refused(make_status(
-              st.rebuilt.code(),
-              "the log could not be read: " + st.rebuilt.message()));
+        if (!st.rebuilt) return refused(unreadable());
         auto it = st.teams.find(cmd.name);
         team_state current = it == st.teams.end() ? team_state{} : it->second;
         auto drafts = decide(current, cmd, "orchestrator", clock->now_ns());
@@ -383,6 +404,7 @@ orchestrator_actor::behavior_type orchestrator(
       },
       [=](send_atom, send_message msg) -> caf::result<send_reply> {
         auto& st = self->state;
+        if (!st.rebuilt) return send_failed(unreadable());
         auto from = parse_address(msg.from);
         if (!from) return send_failed(from.error());
         auto to = parse_address(msg.to);
@@ -412,7 +434,8 @@ orchestrator_actor::behavior_type orchestrator(
         // gone on too long, are recorded beside the message.
         if (!from->is_orchestrator() &&
             parse_template(msg.text).kind == "status")
-          self->send(st.pms[from->team], report_atom_v, from->member, msg.text);
+          if (auto pm = pm_of(st, from->team))
+            self->send(*pm, report_atom_v, from->member, msg.text);
         if (st.exchanges.count(from->str(), to->str(), msg.text) ==
             max_exchanges + 1)
           escalate_exchanges(self, log, clock, *from, *to, id, msg.text);
@@ -422,32 +445,41 @@ orchestrator_actor::behavior_type orchestrator(
           record_for_orchestrator(self, log, clock, *from, id, msg.text, rp);
           return rp;
         }
+        auto pm = pm_of(st, to->team);
+        if (!pm)
+          return send_failed(
+              status::closed("team " + to->team + " has no PM actor running"),
+              id);
         return self->delegate(
-            st.pms[to->team], deliver_atom_v, to->member,
+            *pm, deliver_atom_v, to->member,
             deliver_request{id, from->str(), msg.text, msg.kind});
       },
       [=](observe_atom, observation o) {
         auto a = parse_address(o.agent);
         if (!a || a->is_orchestrator()) return;
-        auto it = self->state.pms.find(a->team);
-        if (it == self->state.pms.end()) return;
+        auto pm = pm_of(self->state, a->team);
+        if (!pm) return;
         o.agent = a->member;  // as its project manager names it
-        self->send(it->second, observe_atom_v, std::move(o));
+        self->send(*pm, observe_atom_v, std::move(o));
       },
-      [=](hook_atom, hook_report r) {
+      [=](hook_atom, hook_report r) -> caf::result<record_reply> {
+        if (!self->state.rebuilt) return record_reply{unreadable(), 0};
         return record(self, log, decide_hook(r, clock->now_ns()));
       },
-      [=](answered_atom, answer_report r) {
+      [=](answered_atom, answer_report r) -> caf::result<record_reply> {
+        if (!self->state.rebuilt) return record_reply{unreadable(), 0};
         return record(self, log, decide_answer(r, clock->now_ns()));
       },
       [=](snapshot_atom, pane_snapshot s) {
         // Nobody waits for a snapshot: one that is refused is dropped.
+        if (!self->state.rebuilt) return;
         if (auto drafts = decide_snapshot(s, clock->now_ns()))
           append_then(self, log, std::move(*drafts), {},
                       [](uint64_t, uint64_t, const std::string&) {});
       },
       [=](remove_team_atom, std::string name) -> caf::result<team_reply> {
         auto& st = self->state;
+        if (!st.rebuilt) return refused(unreadable());
         auto it = st.teams.find(name);
         team_state current = it == st.teams.end() ? team_state{} : it->second;
         current.name = name;
@@ -481,6 +513,7 @@ orchestrator_actor::behavior_type orchestrator(
       },
       [=](spawn_atom, spawn_agent cmd) -> caf::result<team_reply> {
         auto& st = self->state;
+        if (!st.rebuilt) return refused(unreadable());
         auto it = st.teams.find(cmd.team);
         team_state current = it == st.teams.end() ? team_state{} : it->second;
         auto drafts =
@@ -499,7 +532,7 @@ orchestrator_actor::behavior_type orchestrator(
                       auto& st = self->state;
                       st.staged.erase(cmd.team + "/" + name);
                       auto pm = st.pms.find(cmd.team);
-                      if (pm == st.pms.end()) {
+                      if (pm == st.pms.end() || !pm->second) {
                         rp.deliver(refused(status::not_found(
                             "team " + cmd.team + " has no PM actor")));
                         return;
@@ -535,6 +568,7 @@ orchestrator_actor::behavior_type orchestrator(
               status::invalid_argument("agent \"" + agent_name +
                                        "\": use TEAM/AGENT, like alpha/dev-1"));
         auto& st = self->state;
+        if (!st.rebuilt) return refused(unreadable());
         auto it = st.teams.find(a->team);
         team_state current = it == st.teams.end() ? team_state{} : it->second;
         current.name = a->team;
@@ -552,9 +586,8 @@ orchestrator_actor::behavior_type orchestrator(
                         r.members = {who.member};
                         r.first_seq = first;
                         r.last_seq = last;
-                        auto pm = self->state.pms.find(who.team);
-                        if (pm != self->state.pms.end())
-                          self->send(pm->second, kill_atom_v, who.member);
+                        if (auto pm = pm_of(self->state, who.team))
+                          self->send(*pm, kill_atom_v, who.member);
                       }
                       rp.deliver(std::move(r));
                     });
@@ -574,12 +607,14 @@ orchestrator_actor::behavior_type orchestrator(
         return out;
       },
       [=](list_agents_atom) -> caf::result<std::vector<agent_info>> {
-        auto& pms = self->state.pms;
+        std::vector<pm_actor> pms;
+        for (auto& [name, pm] : self->state.pms)
+          if (pm) pms.push_back(pm);
         if (pms.empty()) return std::vector<agent_info>{};
         auto rp = self->make_response_promise<std::vector<agent_info>>();
         auto out = std::make_shared<std::vector<agent_info>>();
         auto left = std::make_shared<size_t>(pms.size());
-        for (auto& [name, pm] : pms)
+        for (auto& pm : pms)
           self->request(pm, caf::infinite, list_agents_atom_v)
               .then([=](std::vector<agent_info> some) mutable {
                 for (auto& i : some) out->push_back(std::move(i));

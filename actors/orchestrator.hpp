@@ -40,6 +40,9 @@ using orchestrator_actor = caf::typed_actor<
     caf::replies_to<hook_atom, hook_report>::with<record_reply>,
     caf::replies_to<answered_atom, answer_report>::with<record_reply>,
     caf::reacts_to<snapshot_atom, pane_snapshot>,
+    // How the rebuild from the log went: ok, or why every command is
+    // refused; the seq is the last event it folded.
+    caf::replies_to<health_atom>::with<record_reply>,
     caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>>;
 
 // Exchanges between two parties on one topic, as the router counts them.
@@ -63,13 +66,17 @@ struct orchestrator_state {
   uint64_t next_op = 1;
   uint64_t last_message = 0;  // the highest m-N in the log or handed out
   agent_config config;
-  status rebuilt;  // how the replay at start went
+  status rebuilt;         // how the replay at start went
+  uint64_t replayed = 0;  // the last seq the replay folded
 
   static inline const char* name = "orchestrator";
 };
 
 // Rebuilds the teams and agents from the log, then serves commands. The
-// ports must outlive the actor.
+// ports must outlive the actor. When the rebuild fails (the log cannot be
+// read to its end) no project manager starts and every command is refused
+// with the reason; it still answers health, the lists (empty) and drops
+// what terminals report.
 orchestrator_actor::behavior_type orchestrator(
     orchestrator_actor::stateful_pointer<orchestrator_state> self,
     log_port* log, clock_port* clock, terminal_port* terminal,

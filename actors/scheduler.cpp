@@ -151,14 +151,23 @@ scheduler_actor::behavior_type scheduler(
     apply_checkin(self->state.checkins, ev);
     if (ev.getPayload().which() == events::Event::Payload::CHECKIN_SCHEDULED)
       ++self->state.count;
+    self->state.replayed = ev.getSeq();
   });
-  // What fell due while tmo was down fires now, marked late.
-  for (auto& [id, c] : self->state.checkins) arm(self, clock, c);
+  // What fell due while tmo was down fires now, marked late. After a
+  // failed rebuild nothing fires: what the log holds past the failure is
+  // unknown.
+  if (self->state.rebuilt)
+    for (auto& [id, c] : self->state.checkins) arm(self, clock, c);
+  else
+    self->state.checkins.clear();
+  auto refused = [self] {
+    return failed(make_status(
+        self->state.rebuilt.code(),
+        "the log could not be read: " + self->state.rebuilt.message()));
+  };
   return {
       [=](schedule_atom, add_checkin cmd) -> caf::result<checkin_reply> {
-        if (!self->state.rebuilt)
-          return failed(make_status(self->state.rebuilt.code(),
-                                    "the log could not be read"));
+        if (!self->state.rebuilt) return refused();
         auto id = next_checkin_id(self->state.count);
         auto drafts = decide_schedule(id, cmd, clock->now_ns());
         if (!drafts) return failed(drafts.error());
@@ -177,6 +186,7 @@ scheduler_actor::behavior_type scheduler(
         return rp;
       },
       [=](cancel_atom, std::string id) -> caf::result<checkin_reply> {
+        if (!self->state.rebuilt) return refused();
         auto drafts =
             decide_cancel(self->state.checkins, id, "cli", clock->now_ns());
         if (!drafts) return failed(drafts.error());
@@ -219,6 +229,9 @@ scheduler_actor::behavior_type scheduler(
                           .then([](send_reply) {});
                       arm(self, clock, c);  // the next one, if it recurs
                     });
+      },
+      [=](health_atom) {
+        return record_reply{self->state.rebuilt, self->state.replayed};
       },
       [=](appended_atom, uint64_t id, uint64_t first, uint64_t last,
           std::string error) {

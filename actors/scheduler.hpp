@@ -67,6 +67,8 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<cancel_atom, std::string>::with<checkin_reply>,
     caf::replies_to<list_checkins_atom>::with<std::vector<checkin_info>>,
     caf::reacts_to<fire_atom, std::string, int64_t>,
+    // How the rebuild from the log went (see orchestrator_actor).
+    caf::replies_to<health_atom>::with<record_reply>,
     caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>>;
 
 struct scheduler_state {
@@ -75,8 +77,9 @@ struct scheduler_state {
            std::function<void(uint64_t, uint64_t, const std::string&)>>
       appends;
   uint64_t next_op = 1;
-  uint64_t count = 0;  // check-ins ever scheduled: ids are c-<count+1>
-  status rebuilt;
+  uint64_t count = 0;     // check-ins ever scheduled: ids are c-<count+1>
+  status rebuilt;         // how the replay at start went
+  uint64_t replayed = 0;  // the last seq the replay folded
   static inline const char* name = "scheduler";
 };
 

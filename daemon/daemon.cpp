@@ -4,9 +4,10 @@
 // control socket".
 #include "daemon/daemon.hpp"
 
-
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -50,10 +51,20 @@ status append_lifecycle(store::event_log& log, const std::string& dir,
   return r ? status::ok() : r.error();
 }
 
+// The control socket holds a descriptor per client: up to the hard limit,
+// so its connection limit is what refuses clients, not EMFILE.
+void raise_descriptor_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
+  r.rlim_cur = std::min<rlim_t>(r.rlim_max, 65536);
+  ::setrlimit(RLIMIT_NOFILE, &r);
+}
+
 }  // namespace
 
 status run_daemon(const std::string& dir, const daemon_options& opts) {
   load_user_profiles(dir);  // user profile files; problems to the log
+  raise_descriptor_limit();
   auto log = store::event_log::open(dir);
   if (!log) {
     if (log.error().code() == status::code::busy)
@@ -93,9 +104,13 @@ status run_daemon(const std::string& dir, const daemon_options& opts) {
                    ::getpid());
       while (!stopping)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      (*server)->stop();  // no new commands; the one in hand has finished
+      // No new commands; clients still sending theirs are dropped.
+      (*server)->shutdown();
     }
+    // The actors end: a request still waiting on one (a delivery with its
+    // retries) gets its error reply now, so stopping never waits for it.
     wired.stop();
+    if (server) (*server)->stop();
   }  // the actor system waits for its actors here
   if (auto s = append_lifecycle(**log, dir, false); !s && rc) rc = s;
   (*log)->close();

@@ -11,7 +11,7 @@ routed_terminal::routed_terminal(adapters::sim_fleet& sim,
                                  adapters::tmux_terminal::callbacks cb)
     : sim_(sim), tmux_options_(std::move(tmux)), cb_(std::move(cb)) {}
 
-result<adapters::tmux_terminal*> routed_terminal::tmux() {
+result<std::shared_ptr<adapters::tmux_terminal>> routed_terminal::tmux() {
   std::lock_guard lock(mu_);
   if (stopped_) return status::closed("tmo is stopping");
   if (!tmux_) {
@@ -19,7 +19,7 @@ result<adapters::tmux_terminal*> routed_terminal::tmux() {
     if (!t) return t.error();
     tmux_ = std::move(*t);
   }
-  return tmux_.get();
+  return tmux_;
 }
 
 void routed_terminal::open(

@@ -37,8 +37,8 @@ class routed_terminal final : public actors::terminal_port {
   status check(const actors::pane_request& req);
 
   // The tmux terminal, or an error when it could not start; started now if
-  // it was not yet.
-  result<adapters::tmux_terminal*> tmux();
+  // it was not yet. Shared: a caller may go on using it while stop() runs.
+  result<std::shared_ptr<adapters::tmux_terminal>> tmux();
 
   // Stops the tmux control client (the panes keep running).
   void stop();
@@ -48,7 +48,7 @@ class routed_terminal final : public actors::terminal_port {
   adapters::tmux_options tmux_options_;
   adapters::tmux_terminal::callbacks cb_;
   std::mutex mu_;
-  std::unique_ptr<adapters::tmux_terminal> tmux_;
+  std::shared_ptr<adapters::tmux_terminal> tmux_;
   bool stopped_ = false;
   std::map<std::string, bool> in_tmux_;  // by agent
 };

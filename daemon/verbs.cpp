@@ -19,17 +19,36 @@ namespace {
 
 // ---- helpers ----------------------------------------------------------------
 
-// Asks an actor from the socket's thread, blocking (this thread is not an
-// actor's).
+// Asks an actor from a socket worker's thread and waits for the reply. An
+// actor that is not there is an error, never a crash. The request goes
+// from a small actor of its own, so the wait can end early: when tmo is
+// stopping (`down`, a signal) the waiting handler answers at once instead
+// of holding up the stop until an actor that has ended never replies.
 template <class Reply, class Handle, class... Ts>
 result<Reply> ask(server_context& c, const Handle& to, Ts... xs) {
-  caf::scoped_actor self{*c.system};
-  result<Reply> out = status::io_error("no reply");
-  self->request(to, std::chrono::seconds(120), xs...)
-      .receive(
-          [&](Reply& r) { out = std::move(r); },
-          [&](caf::error& e) { out = status::io_error(c.system->render(e)); });
-  return out;
+  if (!c.system || !to)
+    return status::closed(
+        "an actor of tmo is not running; restart it (tmo down, tmo up)");
+  auto answer = std::make_shared<std::promise<result<Reply>>>();
+  auto got = answer->get_future();
+  auto* sys = c.system;
+  auto asker = sys->spawn([=](caf::event_based_actor* self) {
+    self->request(to, std::chrono::seconds(120), xs...)
+        .then([answer](Reply& r) { answer->set_value(std::move(r)); },
+              [answer, sys](caf::error& e) {
+                answer->set_value(status::io_error(sys->render(e)));
+              });
+  });
+  while (got.wait_for(std::chrono::milliseconds(100)) !=
+         std::future_status::ready) {
+    if (c.stopping && *c.stopping) {
+      caf::anon_send_exit(asker, caf::exit_reason::user_shutdown);
+      return status::closed(
+          "tmo is stopping; what became of this request is in the log "
+          "(tmo events cat)");
+    }
+  }
+  return got.get();
 }
 
 team_entry team_of(const actors::team_summary& t) {
@@ -133,6 +152,7 @@ result<team_create_reply> on_team_create(server_context& c,
   cmd.command = req.command;
   // A program that is not there is refused before anything is recorded,
   // with what to do.
+  if (!c.terminal) return status::closed("tmo has no terminal running");
   if (auto can = c.terminal->check({cmd.name + "/" + cmd.name, "", cmd.profile,
                                     cmd.project_dir, cmd.command});
       !can)
@@ -185,6 +205,7 @@ result<agent_spawn_reply> on_agent_spawn(server_context& c,
   cmd.command = req.command;
   cmd.briefing = req.briefing;
   // The team's profile and directory, for the check of the program.
+  if (!c.terminal) return status::closed("tmo has no terminal running");
   auto teams = ask<std::vector<actors::team_summary>>(
       c, c.orchestrator, actors::list_teams_atom_v);
   if (teams)
@@ -288,13 +309,16 @@ result<schedule_list_reply> on_schedule_list(server_context& c,
 
 result<agent_answer_reply> on_agent_answer(server_context& c,
                                            const agent_answer_request& req) {
+  if (!c.terminal) return status::closed("tmo has no terminal running");
   auto t = c.terminal->tmux();
   if (!t) return t.error();
-  std::promise<result<adapters::tmux_terminal::answered>> p;
-  auto f = p.get_future();
+  // Shared: tmux may answer after this handler has given up waiting.
+  auto p = std::make_shared<
+      std::promise<result<adapters::tmux_terminal::answered>>>();
+  auto f = p->get_future();
   (*t)->answer(req.agent, req.answer,
-               [&p](result<adapters::tmux_terminal::answered> a) {
-                 p.set_value(std::move(a));
+               [p](result<adapters::tmux_terminal::answered> a) {
+                 p->set_value(std::move(a));
                });
   if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
     return status::io_error("tmux did not answer in 10 s");
@@ -334,7 +358,10 @@ result<hook_reply> on_hook(server_context& c, const hook_request& req) {
   // Through the terminal when there is one, in order with what the screen
   // says after it.
   if (state) {
-    if (auto t = c.terminal->tmux())
+    result<std::shared_ptr<adapters::tmux_terminal>> t =
+        status::closed("no terminal");
+    if (c.terminal) t = c.terminal->tmux();
+    if (t)
       (*t)->hooked(req.agent, *state, detail);
     else
       caf::anon_send(c.orchestrator, actors::observe_atom_v,
@@ -363,7 +390,7 @@ result<status_reply> on_status(server_context& c, const status_request&) {
       if (s.agent == a.name) a.counts = counts_of(s.counts);
   out.data_dir = c.data_dir;
   out.pid = ::getpid();
-  out.head_seq = c.log->head();
+  out.head_seq = c.log ? c.log->head() : 0;
   out.tmux_socket = c.tmux_socket;
   out.pending_checkins = checkins->size();
   if (!checkins->empty()) out.next_checkin = checkin_of(checkins->front());
@@ -373,12 +400,43 @@ result<status_reply> on_status(server_context& c, const status_request&) {
 // ---- the table
 // ------------------------------------------------------------------
 
+// ok when the actors rebuilt their state from the log; otherwise why every
+// verb but ping and down is refused. Asked once, then kept: a rebuild
+// happens once, at start.
+status serving(server_context& c) {
+  {
+    std::lock_guard lock(c.rebuild_mu);
+    if (c.rebuilt) return *c.rebuilt;
+  }
+  status out;
+  for (int i = 0; i < 2 && out; ++i) {
+    auto h = i == 0 ? ask<actors::record_reply>(c, c.orchestrator,
+                                                actors::health_atom_v)
+                    : ask<actors::record_reply>(c, c.scheduler,
+                                                actors::health_atom_v);
+    if (!h) return h.error();  // not known yet: asked again next time
+    out = h->status;
+  }
+  if (!out)
+    out = make_status(
+        out.code(), "the daemon is up but refuses commands: rebuild failed: " +
+                        out.message() + "; run `tmo events verify " +
+                        c.data_dir + "`, then stop it with `tmo down`");
+  std::lock_guard lock(c.rebuild_mu);
+  c.rebuilt = out;
+  return out;
+}
+
 // Reads Req, runs Fn, writes its reply or its error.
 template <class Req,
           result<typename Req::reply> (*Fn)(server_context&, const Req&)>
 nlohmann::json run(server_context& c, const nlohmann::json& j) {
   auto req = parse_request<Req>(j);
   if (!req) return error_json(req.error());
+  // ping and down answer whatever state the actors are in.
+  if constexpr (Req::verb != ping_request::verb &&
+                Req::verb != down_request::verb)
+    if (auto s = serving(c); !s) return error_json(s);
   auto rep = Fn(c, *req);
   if (!rep) return error_json(rep.error());
   return reply_json(*rep);

@@ -3,13 +3,22 @@
 // fields into the verb's request struct (protocol.hpp), runs the handler
 // and writes its reply; anything else becomes an error reply.
 //
-// A handler blocks the control socket's thread while it asks an actor (a
-// scoped_actor request), so requests are served one at a time.
+// A handler blocks its socket worker's thread while it asks an actor (a
+// scoped_actor of its own per request), so a slow verb (a delivery with
+// retries) holds up only its own client. Before any verb but ping and down
+// runs, the actors are asked (once) how their rebuild from the log went:
+// after a failed rebuild every such verb is refused with the reason.
 //
-// Thread-safety: dispatch() from one thread at a time (the socket's).
+// Thread-safety: dispatch() may be called from any number of threads at
+// once over one context: the context is read-only after it is built, but
+// for `stopping` (atomic) and `rebuilt` (under rebuild_mu); the terminal
+// and the log are safe from any thread (terminals.hpp, event_log.hpp), and
+// each actor request has its own scoped actor.
 #pragma once
 
 #include <atomic>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,6 +46,9 @@ struct server_context {
   std::string data_dir;
   std::string tmux_socket;
   std::atomic<bool>* stopping = nullptr;  // set by `down`
+  // How the actors' rebuild went, once they said (see dispatch()).
+  std::mutex rebuild_mu;
+  std::optional<status> rebuilt;
 };
 
 struct verb_entry {

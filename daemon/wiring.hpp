@@ -9,7 +9,8 @@
 // actor system must outlive it.
 //
 // Thread-safety: construct and stop() on one thread; context() may be
-// handed to the control socket's thread.
+// handed to the control socket's workers (dispatch() is safe from several
+// threads at once, see verbs.hpp).
 #pragma once
 
 #include <atomic>

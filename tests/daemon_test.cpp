@@ -12,10 +12,12 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <nlohmann/json.hpp>
 
 #include "adapters/git.hpp"
 #include "run_tmo.hpp"
+#include "store/keys.hpp"
 #include "test_util.hpp"
 
 namespace tmo::cli {
@@ -322,6 +324,57 @@ TEST_F(DaemonTest, HostileRequestsGetErrorRepliesAndTheDaemonStillAnswers) {
   EXPECT_EQ(list.rc, 0);
   EXPECT_NE(list.out.find("alpha"), std::string::npos);
   EXPECT_EQ(list.out.find("\nb "), std::string::npos);
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+}
+
+// A log the daemon cannot rebuild from (a garbled value at seq 4, which the
+// store reports as corruption when the actors replay it): `tmo up` starts,
+// the daemon stays up, every command is refused with the reason, `tmo
+// status` says what to do, and `tmo down` stops it. This crashed on the
+// first send (the orchestrator handed it to a project manager that was
+// never started).
+TEST_F(DaemonTest, RebuildFailureLeavesTheDaemonUpRefusingWithTheReason) {
+  ASSERT_EQ(tmo({"up"}).rc, 0);
+  ASSERT_EQ(tmo({"team", "create", "alpha", "--project", "/srv/x"}).rc, 0);
+  ASSERT_EQ(tmo({"down"}).rc, 0);
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (auto* n : {"default", "log", "streams", "meta", "projections"})
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> hs;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open({}, dir() + "/events", cfs, &hs, &db).ok());
+    std::string v;
+    ASSERT_TRUE(db->Get({}, hs[1], store::keys::be64(4), &v).ok());
+    v.resize(v.size() - 8);
+    ASSERT_TRUE(db->Put({}, hs[1], store::keys::be64(4), v).ok());
+    for (auto* h : hs) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto up = tmo({"up"});
+  ASSERT_EQ(up.rc, 0) << up.err;
+  auto status = tmo({"status"});
+  EXPECT_EQ(status.rc, 1);
+  auto refusal = "tmo: the daemon is up but refuses commands: rebuild failed: ";
+  EXPECT_EQ(status.err.rfind(refusal, 0), 0u) << status.err;
+  EXPECT_NE(status.err.find("seq 4"), std::string::npos) << status.err;
+  EXPECT_NE(status.err.find("run `tmo events verify " + dir() + "`"),
+            std::string::npos)
+      << status.err;
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"send", "alpha/pm", "hello"},
+           {"send", "alpha/dev-1", "hello"},
+           {"team", "list"},
+           {"agent", "list"},
+           {"team", "create", "beta", "--project", "/srv/y"},
+           {"schedule", "add", "--target", "alpha/pm", "--in", "1s", "--note",
+            "x"}}) {
+    auto r = tmo(args);
+    EXPECT_EQ(r.rc, 1) << args[0];
+    EXPECT_EQ(r.err.rfind(refusal, 0), 0u) << args[0] << ": " << r.err;
+  }
+  // Still up: it answers, and stops when told.
+  EXPECT_EQ(tmo({"status"}).rc, 1);
   ASSERT_EQ(tmo({"down"}).rc, 0);
 }
 

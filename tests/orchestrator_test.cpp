@@ -1,5 +1,6 @@
 #include "actors/orchestrator.hpp"
 #include "actor_fixture.hpp"
+#include "actors/scheduler.hpp"
 #include "test_util.hpp"
 
 namespace tmo::actors {
@@ -424,6 +425,88 @@ TEST(OrchestratorDecide, AMessageToTheOrchestratorIsDeliveredWhenRecorded) {
   EXPECT_EQ(text_of(g.getPayload().getMessageDelivered().getMessageId()),
             "m-2");
   EXPECT_EQ(g.getPayload().getMessageDelivered().getAttempts(), 1u);
+}
+
+// A log that cannot be read to its end (seq 3 of 17 garbled): the rebuild
+// fails after folding part of team alpha. The orchestrator stays up, says
+// why, and refuses every command; nothing reaches the project manager it
+// never started (this crashed on the first send).
+class OrchestratorRebuild : public OrchestratorTest {
+ protected:
+  void SetUp() override {
+    auto first = spawn();
+    ASSERT_EQ(
+        ask<team_reply>(first, create_team_atom_v, alpha())->status.message(),
+        "");
+    caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
+    run();
+    ASSERT_EQ(log_.values.size(), 17u);
+    log_.values[2].resize(log_.values[2].size() - 8);
+  }
+};
+
+TEST_F(OrchestratorRebuild, AFailedRebuildRefusesEveryCommandWithTheReason) {
+  auto o = spawn();
+  auto health = ask<record_reply>(o, health_atom_v);
+  ASSERT_TRUE(health);
+  EXPECT_FALSE(health->status);
+  EXPECT_EQ(health->seq, 2u);  // the last event it could fold
+  auto why = "the log could not be read: " + health->status.message();
+
+  auto sent = ask<send_reply>(
+      o, send_atom_v,
+      send_message{"orchestrator", "alpha/pm", "hi", false, ""});
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->status.message(), why);
+  auto up = ask<send_reply>(
+      o, send_atom_v,
+      send_message{"alpha/pm", "orchestrator", "hi", false, ""});
+  EXPECT_EQ(up->status.message(), why);
+  EXPECT_EQ(ask<team_reply>(o, create_team_atom_v, alpha())->status.message(),
+            why);
+  EXPECT_EQ(ask<team_reply>(o, remove_team_atom_v, std::string("alpha"))
+                ->status.message(),
+            why);
+  spawn_agent more;
+  more.team = "alpha";
+  more.role = "developer";
+  EXPECT_EQ(ask<team_reply>(o, spawn_atom_v, more)->status.message(), why);
+  EXPECT_EQ(ask<team_reply>(o, kill_atom_v, std::string("alpha/pm"))
+                ->status.message(),
+            why);
+  EXPECT_EQ(
+      ask<record_reply>(o, hook_atom_v,
+                        hook_report{"alpha/pm", "claude", "Stop", "", "", ""})
+          ->status.message(),
+      why);
+  // What terminals report is dropped, not handed to a missing PM.
+  caf::anon_send(o, observe_atom_v,
+                 observation{"alpha/pm", agent_state::idle, ""});
+  caf::anon_send(o, snapshot_atom_v,
+                 pane_snapshot{"alpha/pm", "h", "x", 80, 24});
+  run();
+  // Half a log is not shown as the fleet.
+  EXPECT_TRUE(ask<std::vector<team_summary>>(o, list_teams_atom_v)->empty());
+  EXPECT_TRUE(ask<std::vector<agent_info>>(o, list_agents_atom_v)->empty());
+  EXPECT_EQ(log_.values.size(), 17u);     // nothing was written
+  EXPECT_EQ(terminal_.typed.size(), 4u);  // the briefings, nothing since
+}
+
+TEST_F(OrchestratorRebuild, TheSchedulerRefusesAndFiresNothing) {
+  auto o = spawn();
+  auto s = actor_test::spawn(scheduler, &log_, &clock_, o);
+  auto health = ask<record_reply>(s, health_atom_v);
+  ASSERT_TRUE(health);
+  EXPECT_FALSE(health->status);
+  add_checkin c{"alpha/pm", clock_.now + 1, 0, "go on", "cli"};
+  auto r = ask<checkin_reply>(s, schedule_atom_v, c);
+  EXPECT_EQ(r->status.message(),
+            "the log could not be read: " + health->status.message());
+  EXPECT_FALSE(
+      ask<checkin_reply>(s, cancel_atom_v, std::string("c-1"))->status);
+  advance(1h);
+  EXPECT_TRUE(ask<std::vector<checkin_info>>(s, list_checkins_atom_v)->empty());
+  EXPECT_EQ(log_.values.size(), 17u);
 }
 
 }  // namespace

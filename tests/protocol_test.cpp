@@ -2,9 +2,11 @@
 // (daemon/verbs.hpp): every request and reply survives its JSON form, a
 // missing or ill-typed field is an error naming it, and dispatch() answers
 // anything with a reply, never an exception.
+#include <future>
 #include <set>
 
 #include <gtest/gtest.h>
+#include <caf/all.hpp>
 
 #include "daemon/protocol.hpp"
 #include "daemon/verbs.hpp"
@@ -237,6 +239,43 @@ TEST(VerbTable, BadFieldsAreRefusedBeforeAnyHandlerRuns) {
   none.stopping = &stop;
   EXPECT_EQ(dispatch(none, {{"verb", "down"}, {"extra", 1}})["ok"], true);
   EXPECT_TRUE(stop);
+}
+
+// A verb waiting on an actor that never answers (an agent that ended with
+// a delivery in hand) gives up when tmo is stopping, so `down` never waits
+// for it; and several verbs wait at once.
+TEST(VerbTable, AVerbWaitingOnAnActorGivesUpWhenTmoStops) {
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::tmo>();
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+  // Keeps every request in its mailbox, unanswered.
+  auto mute = sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+    self->set_default_handler(caf::skip);
+    return {[](int) {}};
+  });
+  std::atomic<bool> stopping{false};
+  server_context c;
+  c.system = &sys;
+  c.orchestrator = caf::actor_cast<actors::orchestrator_actor>(mute);
+  c.scheduler = caf::actor_cast<actors::scheduler_actor>(mute);
+  c.stopping = &stopping;
+  std::vector<std::future<nlohmann::json>> waiting;
+  for (auto verb : {"status", "team.list", "agent.list"})
+    waiting.push_back(std::async(std::launch::async, [&c, verb] {
+      return dispatch(c, {{"verb", verb}});
+    }));
+  for (auto& w : waiting)
+    EXPECT_EQ(w.wait_for(std::chrono::milliseconds(300)),
+              std::future_status::timeout);
+  stopping = true;
+  for (auto& w : waiting) {
+    auto r = w.get();
+    EXPECT_EQ(r["ok"], false);
+    EXPECT_EQ(r["error"].get<std::string>().rfind("tmo is stopping", 0), 0u)
+        << r.dump();
+  }
+  caf::anon_send_exit(mute, caf::exit_reason::user_shutdown);
 }
 
 }  // namespace
