@@ -7,6 +7,8 @@ GENERATOR ?= Ninja
 CTEST_JOBS ?= $(shell nproc)
 DEMO_DIR ?= $(BUILD_DIR)/demo
 TMO := $(BUILD_DIR)/bin/tmo
+# Seconds each fuzz target runs in `make bench` (bench/fuzz.sh).
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps configure build run test test-unit test-latest bench format clean
 
@@ -58,6 +60,7 @@ bench: build
 	$(BUILD_DIR)/bin/tmo_bench_actors
 	$(BUILD_DIR)/bin/tmo_bench_tmux
 	$(BUILD_DIR)/bin/tmo_bench_control
+	./bench/fuzz.sh $(BUILD_DIR) $(FUZZ_SECONDS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

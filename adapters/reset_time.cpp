@@ -281,7 +281,9 @@ std::optional<reset_time> parse_reset_time(std::string_view text,
     reset_time r;
     if (relative) {
       auto secs = read_duration(c);
-      if (!secs) continue;
+      // Past a year it is no reset tmo can wait for, and past ~292 years
+      // now + it overflows int64 (fuzz_screen found "in 999999 days").
+      if (!secs || *secs > 366.0 * 86400) continue;
       r.in_seconds = static_cast<int64_t>(*secs + 0.5);
       if (*secs > 0 && r.in_seconds == 0) r.in_seconds = 1;
       r.at_ns = clock.now_ns + static_cast<int64_t>(*secs * 1e9);

@@ -140,12 +140,14 @@ result<fleet> parse_fleet(
     return status::invalid_argument(
         "the file needs a teams: map, like teams: {shop: {project: "
         "/srv/shop}}");
-  for (auto kv : root)
-    if (kv.first.as<std::string>() != "teams")
-      return bad(kv.first.as<std::string>(),
-                 "unknown key: the file has teams:");
   fleet f;
+  // Inside the try: a key that is a list or a map ("? [k]") throws on
+  // as<std::string>() (fuzz_fleet found it aborting tmo apply).
   try {
+    for (auto kv : root)
+      if (!kv.first.IsScalar() || kv.first.as<std::string>() != "teams")
+        return bad(kv.first.IsScalar() ? kv.first.as<std::string>() : "a key",
+                   "unknown key: the file has teams:");
     for (auto kv : root["teams"]) {
       auto t =
           parse_team(kv.first.as<std::string>(), kv.second, base_dir, read);

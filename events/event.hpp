@@ -216,6 +216,10 @@ void append_value_json(std::string& out, capnp::DynamicValue::Reader v);
 // "2026-11-25T16:38:13.123456789Z"
 std::string format_time(int64_t time_ns);
 void append_time(std::string& out, int64_t time_ns);
+// `s` as a JSON string: control bytes, '"', '\\' and DEL escaped, and any
+// byte that is not part of well-formed UTF-8 replaced by U+FFFD, so the
+// result is always valid JSON (the stored bytes are unchanged; `events
+// export` carries them in "value").
 void append_json_string(std::string& out, std::string_view s);
 std::string to_hex(std::span<const uint8_t> bytes);
 void append_hex(std::string& out, std::span<const uint8_t> bytes);

@@ -328,6 +328,36 @@ inline bool word_needs_escape(uint64_t x) {
          has_zero(x ^ (ones * '\\')) || has_zero(x ^ (ones * 0x7f));
 }
 
+// The length of the well-formed UTF-8 sequence that starts with the byte
+// at s[i] (>= 0x80), or 0 (a stray continuation byte, an overlong form, a
+// surrogate, past U+10FFFF, or cut short): RFC 3629's table.
+inline size_t utf8_length(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // the second byte's range
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  auto b1 = static_cast<unsigned char>(s[i + 1]);
+  if (b1 < lo || b1 > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    auto b = static_cast<unsigned char>(s[i + k]);
+    if (b < 0x80 || b > 0xbf) return 0;
+  }
+  return n;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -339,12 +369,25 @@ void append_json_string(std::string& out, std::string_view s) {
     if (i + 8 <= s.size()) {
       uint64_t w;
       std::memcpy(&w, s.data() + i, 8);
-      if (!word_needs_escape(w)) {
+      if (!word_needs_escape(w) && (w & 0x8080808080808080ULL) == 0) {
         i += 8;
         continue;
       }
     }
     auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      // Well-formed UTF-8 as it is; any other byte becomes U+FFFD, so the
+      // output is always JSON (fuzz_format found raw bytes from a message
+      // making `-o json` unreadable).
+      if (size_t n = utf8_length(s, i)) {
+        i += n;
+        continue;
+      }
+      out.append(s.data() + run, i - run);
+      out += "\xef\xbf\xbd";
+      run = ++i;
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
       ++i;
       continue;

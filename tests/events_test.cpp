@@ -1,6 +1,7 @@
 #include <random>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "events/event.hpp"
 #include "test_util.hpp"
@@ -173,13 +174,41 @@ TEST(JsonTest, EventPrintsEnvelopeAndSnakeCasePayload) {
           "\"tab\\there\"}}");
 }
 
+// A byte-at-a-time UTF-8 check by code point (not by RFC 3629's table, as
+// append_json_string does): the length of the well-formed sequence at i,
+// or 0.
+size_t utf8_reference(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  uint32_t cp = c & (0x7f >> n);
+  for (size_t k = 1; k < n; ++k) {
+    auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
 // The word-at-a-time scan must escape exactly what a byte-at-a-time one does.
 TEST(JsonTest, StringEscapingMatchesAByteByByteReference) {
   auto reference = [](std::string_view s) {
     static const char hex[] = "0123456789abcdef";
     std::string out = "\"";
-    for (unsigned char c : s) {
-      if (c == '"')
+    for (size_t i = 0; i < s.size(); ++i) {
+      auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) {
+        size_t n = utf8_reference(s, i);
+        if (n == 0) {
+          out += "\xef\xbf\xbd";
+        } else {
+          out += s.substr(i, n);
+          i += n - 1;
+        }
+      } else if (c == '"')
         out += "\\\"";
       else if (c == '\\')
         out += "\\\\";
@@ -200,7 +229,10 @@ TEST(JsonTest, StringEscapingMatchesAByteByByteReference) {
     return out + "\"";
   };
   std::mt19937 rng(99);
-  static const char raw[] = "abc \"\\\n\t\x01\x1f\x7f\x80\xe2\x80\x99";
+  static const char raw[] =
+      "abc "
+      "\"\\\n\t\x01\x1f\x7f\x80\xe2\x80\x99\xc3\xa9\xc0\xed\xa0\xf0\x9f\x98\x80"
+      "\xf4\x90\xff";
   const std::string alphabet(raw, sizeof raw - 1);
   for (int i = 0; i < 5000; ++i) {
     std::string s(rng() % 40, 'x');
@@ -210,6 +242,19 @@ TEST(JsonTest, StringEscapingMatchesAByteByByteReference) {
     append_json_string(got, s);
     ASSERT_EQ(got, reference(s)) << i;
   }
+}
+
+// Found by fuzz_format: a message text with bytes that are not UTF-8 made
+// `tmo events cat -o json` print JSON no parser accepts.
+TEST(JsonTest, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  std::string got;
+  append_json_string(got,
+                     "caf\xc3\xa9 \xff\xc3( \xed\xa0\x80 \xf0\x9f\x98\x80");
+  EXPECT_EQ(got,
+            "\"caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd( "
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xf0\x9f\x98\x80\"");
+  auto j = nlohmann::json::parse(got, nullptr, false);
+  ASSERT_TRUE(j.is_string()) << got;
 }
 
 TEST(JsonTest, FormatsTimesBeforeTheEpoch) {

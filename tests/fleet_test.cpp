@@ -69,6 +69,18 @@ TEST(Fleet, BadFilesSayWhereAndWhat) {
             std::string::npos);
 }
 
+// Found by fuzz_fleet: a top-level key that is a list threw
+// YAML::TypedBadConversion out of parse_fleet and aborted tmo apply.
+TEST(Fleet, KeysThatAreListsOrMapsAreRefusedNotThrown) {
+  for (const char* y :
+       {"teams: {a: {project: /x}}\n? [k]\n: v\n",
+        "teams:\n  ? [a, b]\n  : {project: /x}\n", "? {a: 1}\n: 2\n"}) {
+    auto f = parse_fleet(y, "/fleet", no_files);
+    ASSERT_FALSE(f) << y;
+    EXPECT_FALSE(f.error().message().empty());
+  }
+}
+
 nlohmann::json team(const std::string& name, const std::string& dir,
                     std::vector<std::pair<std::string, std::string>> members) {
   nlohmann::json m = nlohmann::json::array();

@@ -475,6 +475,17 @@ TEST(ResetTime, DatesAndDurations) {
             3 * 3600 + 125);
 }
 
+// Found by fuzz_screen: now + 999999 days overflowed int64 and the reset
+// was placed centuries before now.
+TEST(ResetTime, ADurationPastAYearIsNoResetTime) {
+  auto c = golden_clock();
+  EXPECT_FALSE(parse_reset_time("Try again in 999999 days 999999 hours.", c));
+  EXPECT_FALSE(parse_reset_time("resets in 367 days", c));
+  auto year = parse_reset_time("resets in 366 days", c);
+  ASSERT_TRUE(year);
+  EXPECT_EQ(year->at_ns, golden_now + 366LL * 86400 * 1000000000LL);
+}
+
 TEST(ResetTime, NothingToReadIsNothing) {
   auto c = golden_clock();
   EXPECT_FALSE(parse_reset_time("usage limit reached", c));

@@ -1,22 +1,17 @@
-// Fuzz target for the tmux control-mode parser (adapters/tmux_control.hpp).
+// Fuzz target for the tmux control-mode parser (adapters/tmux_control.hpp),
+// on the shared driver (tests/fuzz/driver.hpp): `fuzz_tmux_control CORPUS`
+// replays the corpus, --iters/--seconds mutate it, stdin runs one input.
 //
-//   fuzz_tmux_control < input            one input from stdin (AFL: @@ or
-//   fuzz_tmux_control FILE...            stdin), or each file in turn
-//
-// For each input it parses the bytes whole, then in chunks whose sizes come
-// from the input itself, and byte by byte, and aborts when the three
-// disagree; the sanitizers or AFL catch the rest. With libFuzzer (clang
-// -fsanitize=fuzzer -DTMO_LIBFUZZER) LLVMFuzzerTestOneInput is the entry.
+// Property: the parser's notifications do not depend on how the bytes
+// were cut: the input parsed whole, in chunks whose sizes come from the
+// input itself, and byte by byte give the same list; and every
+// notification prints as a JSON line.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "adapters/tmux_control.hpp"
+#include "tests/fuzz/driver.hpp"
 
 using tmo::adapters::tmux_control_parser;
 using tmo::adapters::tmux_notification;
@@ -53,12 +48,17 @@ int one(std::string_view s) {
     std::vector<tmux_notification> a;
     whole.feed(s, a);
     whole.finish(a);
-    if (a != in_chunks(s, max_line, false) ||
-        (s.size() < 100000 && a != in_chunks(s, max_line, true))) {
-      std::fprintf(stderr, "fuzz_tmux_control: chunking changed the result\n");
-      std::abort();
+    tmo::fuzz::check(a == in_chunks(s, max_line, false),
+                     "chunks changed the notifications");
+    if (s.size() < 100000)
+      tmo::fuzz::check(a == in_chunks(s, max_line, true),
+                       "byte by byte changed the notifications");
+    for (const auto& n : a) {
+      auto line = tmo::adapters::to_json_line(n);
+      tmo::fuzz::check(!line.empty() && line.find('\n') == std::string::npos,
+                       "a notification is not one JSON line");
     }
-    for (const auto& n : a) (void)tmo::adapters::to_json_line(n);
+    if (!a.empty()) tmo::fuzz::interesting();
   }
   return 0;
 }
@@ -69,23 +69,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return one(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
-#ifndef TMO_LIBFUZZER
-int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::string s(std::istreambuf_iterator<char>(std::cin), {});
-    return one(s);
-  }
-  for (int i = 1; i < argc; ++i) {
-    std::ifstream f(argv[i], std::ios::binary);
-    if (!f) {
-      std::fprintf(stderr, "fuzz_tmux_control: cannot read %s\n", argv[i]);
-      return 1;
-    }
-    std::string s(std::istreambuf_iterator<char>(f), {});
-    one(s);
-    std::fprintf(stderr, "fuzz_tmux_control: %s ok (%zu bytes)\n", argv[i],
-                 s.size());
-  }
-  return 0;
-}
-#endif
+TMO_FUZZ_MAIN((tmo::fuzz::target_info{
+    "fuzz_tmux_control",
+    8192,
+    {"%begin ", "%end ", "%error ", "%output %1 ", "%extended-output %1 ",
+     "%window-add @1", "%exit", "%session-changed $1 ", "%pause %1",
+     "%continue %1", "%subscription-changed ", "\\012", "\\134", "\\400", "\n",
+     "1795637000 300 1"}}))
