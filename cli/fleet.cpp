@@ -149,8 +149,13 @@ result<fleet> parse_fleet(
         return bad(kv.first.IsScalar() ? kv.first.as<std::string>() : "a key",
                    "unknown key: the file has teams:");
     for (auto kv : root["teams"]) {
-      auto t =
-          parse_team(kv.first.as<std::string>(), kv.second, base_dir, read);
+      auto name = kv.first.as<std::string>();
+      // YAML keeps both of two equal keys: apply would make the first team
+      // and then fail on the second (fuzz_fleet found it).
+      for (auto& earlier : f.teams)
+        if (earlier.name == name)
+          return bad("teams." + name, "the file names this team twice");
+      auto t = parse_team(name, kv.second, base_dir, read);
       if (!t) return t.error();
       f.teams.push_back(std::move(*t));
     }

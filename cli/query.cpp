@@ -70,7 +70,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
   tm.tm_mday = *d;
   if (s.size() == 10) {
     tm.tm_isdst = -1;
-    return static_cast<int64_t>(mktime(&tm)) * ns_per_s;
+    // A date before 1678 or after 2262 is past int64 nanoseconds.
+    return inputs::checked_mul(static_cast<int64_t>(mktime(&tm)), ns_per_s);
   }
   if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
   auto h = num(11, 2), mi = num(14, 2);

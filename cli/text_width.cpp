@@ -2,6 +2,8 @@
 // text_width.hpp.
 #include "cli/text_width.hpp"
 
+#include "events/strings.hpp"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -91,33 +93,7 @@ std::string fit_columns(std::string_view s, size_t width) {
 }
 
 std::string terminal_safe(std::string_view s, bool keep_newlines) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    char buf[8];
-    if (c == 0x1b) {
-      out += "\\e";
-    } else if (c == '\n') {
-      out += keep_newlines ? "\n" : "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else if (c == 0xc2 && i + 1 < s.size() &&
-               static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
-      std::snprintf(buf, sizeof buf, "\\u%04x",
-                    static_cast<unsigned char>(s[++i]));
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
+  return strings::escape_controls(s, keep_newlines);
 }
 
 }  // namespace tmo::cli

@@ -1,5 +1,7 @@
 #include "daemon/protocol.hpp"
 
+#include "events/strings.hpp"
+
 namespace tmo::daemon {
 
 namespace detail {
@@ -34,7 +36,8 @@ status wrong_type(const std::string& where, const char* want,
 }  // namespace detail
 
 nlohmann::json error_json(const status& s) {
-  return {{"ok", false}, {"error", s.message()}};
+  // A message may quote the request: no control byte of it goes back.
+  return {{"ok", false}, {"error", strings::escape_controls(s.message())}};
 }
 
 std::string verb_of(const nlohmann::json& request) {

@@ -1,6 +1,6 @@
 // Small string helpers every module uses: one tested copy of each (join,
-// trim, lower, starts_with/ends_with, the FNV-1a hash). Pure functions over
-// bytes, ASCII only (no locale); safe from any thread.
+// trim, lower, starts_with/ends_with, the FNV-1a hash, escape_controls). Pure
+// functions over bytes, ASCII only (no locale); safe from any thread.
 #pragma once
 
 #include <cstdint>
@@ -80,6 +80,41 @@ inline std::string fnv1a_hex(std::string_view s) {
   std::snprintf(buf, sizeof buf, "%016llx",
                 static_cast<unsigned long long>(fnv1a(s)));
   return buf;
+}
+
+// `s` with every control byte made visible, for a terminal or an error
+// line: ESC as \e, \n \r \t, other C0 and DEL as \xNN, C1 (U+0080-U+009F)
+// as \u00NN; `keep_newlines` leaves newlines as they are. Other bytes,
+// UTF-8 included, are kept.
+inline std::string escape_controls(std::string_view s,
+                                   bool keep_newlines = false) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    char buf[8];
+    if (c == 0x1b) {
+      out += "\\e";
+    } else if (c == '\n') {
+      out += keep_newlines ? "\n" : "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else if (c == 0xc2 && i + 1 < s.size() &&
+               static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      std::snprintf(buf, sizeof buf, "\\u%04x",
+                    static_cast<unsigned char>(s[++i]));
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
 }
 
 }  // namespace tmo::strings

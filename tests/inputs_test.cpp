@@ -23,6 +23,7 @@
 #include "cli/fleet.hpp"
 #include "cli/output.hpp"
 #include "cli/query.hpp"
+#include "daemon/verbs.hpp"
 #include "events/files.hpp"
 #include "events/inputs.hpp"
 #include "run_tmo.hpp"
@@ -181,6 +182,9 @@ TEST(InputsUnit, TimesBeyondInt64NanosecondsAreRefusedNotWrapped) {
   EXPECT_FALSE(cli::parse_time("9999-12-31T23:59:59Z", now));
   EXPECT_FALSE(cli::parse_time("2263-01-01T00:00:00Z", now));
   EXPECT_FALSE(cli::parse_time("-1000000w", now));
+  // A date alone before 1678 (fuzz_time_spec found year 0 wrapped).
+  EXPECT_FALSE(cli::parse_time("0000-01-01", now));
+  EXPECT_FALSE(cli::parse_time("1600-01-01", now));
   auto ok = cli::parse_time("2199-12-31T23:59:59Z", now);
   ASSERT_TRUE(ok);
   EXPECT_TRUE(inputs::check_time("t", *ok->time_ns));
@@ -345,6 +349,17 @@ TEST(InputsCli, BadTimesTextsAndNamesAreRefusedWithTheReason) {
   }
 }
 
+// An error reply may quote the request (an unknown verb): its control
+// bytes come back escaped (fuzz_protocol found a newline and ESC quoted).
+TEST(InputsUnit, ErrorRepliesQuoteNoControlBytes) {
+  daemon::server_context ctx;
+  auto r = daemon::dispatch(ctx, {{"verb", "x\n\x1b[2Jy"}});
+  ASSERT_FALSE(r.value("ok", true));
+  auto e = r.value("error", std::string{});
+  EXPECT_NE(e.find("x\\n\\e[2Jy"), std::string::npos) << e;
+  for (unsigned char c : e) EXPECT_GE(c, 0x20) << e;
+}
+
 // ---- tmo apply checks the whole file first --------------------------------
 
 TEST(InputsUnit, APlanIsRefusedWholeWhenALaterTeamIsBad) {
@@ -363,6 +378,9 @@ TEST(InputsUnit, APlanIsRefusedWholeWhenALaterTeamIsBad) {
            {"teams:\n  good: {project: /srv/a}\n  two:\n    project: /srv/b\n"
             "    checkins: [{target: pm, every: 1h, note: \"  \"}]\n",
             "only blanks"},
+           // fuzz_fleet: YAML keeps both of two equal keys.
+           {"teams:\n  a: {project: /x}\n  a: {project: /y}\n",
+            "names this team twice"},
        }) {
     auto want = cli::parse_fleet(yaml, "/srv", no_files);
     std::string error;

@@ -45,7 +45,7 @@ using json = nlohmann::json;
 //     ("unknown request \"a\nb\"", a name with ESC), which the CLI prints
 //     to the terminal as they are.
 // Set to false once the inputs branch is in.
-constexpr bool known_control_char_findings = true;
+constexpr bool known_control_char_findings = false;
 
 std::string line_of(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
