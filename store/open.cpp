@@ -24,6 +24,7 @@
 #include "store/detail/fault_fs.hpp"
 #include "store/detail/log_impl.hpp"
 #include "store/keys.hpp"
+#include "store/repair.hpp"
 
 namespace tmo::store::detail {
 
@@ -224,11 +225,27 @@ status log_impl::init() {
   rocksdb::Status s;
   switch (opts_.mode) {
     case open_mode::read_write:
-      s = rocksdb::DB::Open(o, path, cfs, &handles_, &raw);
+    case open_mode::read_only: {
+      auto open = [&] {
+        return opts_.mode == open_mode::read_write
+                   ? rocksdb::DB::Open(o, path, cfs, &handles_, &raw)
+                   : rocksdb::DB::OpenForReadOnly(o, path, cfs, &handles_,
+                                                  &raw);
+      };
+      s = open();
+      // A killed writer may leave its last, unacknowledged write torn: that
+      // one record is dropped; any other cut or corruption stays an error.
+      if (s.IsCorruption() &&
+          o.wal_recovery_mode ==
+              rocksdb::WALRecoveryMode::kAbsoluteConsistency &&
+          torn_last_write(path)) {
+        o.wal_recovery_mode =
+            rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+        handles_.clear();
+        s = open();
+      }
       break;
-    case open_mode::read_only:
-      s = rocksdb::DB::OpenForReadOnly(o, path, cfs, &handles_, &raw);
-      break;
+    }
     case open_mode::secondary: {
       remove_stale_secondaries();
       secondary_dir_ = (fs::temp_directory_path() /

@@ -83,7 +83,8 @@ std::vector<log_record> records_of(std::string_view file,
   bool in_frag = false;
   uint64_t frag_at = 0;
   auto problem = [&](uint64_t at, std::string what) {
-    problems.push_back({name, at, std::move(what)});
+    bool cut = what.ends_with("(cut)");
+    problems.push_back({name, at, std::move(what), cut});
   };
   size_t pos = 0;
   while (pos < file.size()) {
@@ -301,11 +302,11 @@ void read_table(const fs::path& path, const std::string& name, salvage& out,
   }
 }
 
+}  // namespace
+
 uint64_t file_number(const std::string& name) {
   return std::strtoull(name.c_str(), nullptr, 10);
 }
-
-}  // namespace
 
 status salvage_files(const std::string& events_dir, salvage& out,
                      std::vector<file_problem>& problems) {
@@ -344,6 +345,30 @@ status salvage_files(const std::string& events_dir, salvage& out,
 }
 
 }  // namespace detail
+
+bool torn_last_write(const std::string& events_dir) {
+  std::error_code ec;
+  std::vector<fs::path> wals;
+  for (auto& e : fs::directory_iterator(events_dir, ec))
+    if (e.path().filename().string().ends_with(".log"))
+      wals.push_back(e.path());
+  if (ec || wals.empty()) return false;
+  std::sort(wals.begin(), wals.end(), [](const fs::path& a, const fs::path& b) {
+    return detail::file_number(a.filename().string()) <
+           detail::file_number(b.filename().string());
+  });
+  for (size_t i = 0; i < wals.size(); ++i) {
+    std::vector<file_problem> problems;
+    auto bytes = detail::slurp(wals[i]);
+    detail::records_of(bytes, wals[i].filename().string(), problems);
+    bool newest = i + 1 == wals.size();
+    if (problems.empty()) continue;
+    if (!newest || problems.size() != 1 || !problems[0].cut ||
+        bytes.size() % 4096 != 0)
+      return false;
+  }
+  return true;
+}
 
 result<std::vector<file_problem>> file_damage(const std::string& dir) {
   fs::path events_dir = fs::path(dir) / "events";

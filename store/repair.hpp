@@ -34,7 +34,15 @@ struct file_problem {
   std::string file;  // "000012.log", relative to DIR/events
   uint64_t offset;   // byte offset of the damage (0 when unknown)
   std::string what;  // "bad record checksum", "cut in the middle of a record"
+  bool cut = false;  // the file ends inside its last record
 };
+
+// Whether the WALs of `events_dir` are sound but for the newest one ending
+// inside its last record on a page boundary: what a process killed in the
+// middle of a write(2) leaves (the kernel copies whole pages and stops
+// between them), a write that was never acknowledged. Any other cut or
+// damage is not.
+bool torn_last_write(const std::string& events_dir);
 
 // The damage visible in the files of DIR/events: WAL records with bad
 // checksums or cut short, and table files whose blocks fail their

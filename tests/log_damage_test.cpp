@@ -109,9 +109,11 @@ void expect_refused(const std::string& dir, const std::string& why) {
     after.insert(e.path().filename().string());
   after.erase("LOCK");
   before.erase("LOCK");
-  for (auto& f : before)
-    if (f.ends_with(".sst") || f.ends_with(".log"))
+  for (auto& f : before) {
+    if (f.ends_with(".sst") || f.ends_with(".log")) {
       EXPECT_TRUE(after.contains(f)) << why << ": " << f << " was deleted";
+    }
+  }
 }
 
 // verify exits 1 naming damage, never "no log" or `tmo up`.
@@ -197,6 +199,31 @@ TEST(LogDamageTest, CutWalIsRefusedNotShortened) {
   // What followed the cut left no trace; what preceded it is all kept.
   EXPECT_EQ(rep.lost, "none") << rep.out;
   expect_originals_in_order(d.sub("new"), 100);
+}
+
+// What a writer killed inside write(2) leaves: the newest WAL ends inside
+// its last record on a page boundary. That write was never acknowledged, so
+// the log opens without it (CrashTest depends on this); a cut anywhere else
+// is damage (above).
+TEST(LogDamageTest, ATornLastWriteOnAPageBoundaryIsDropped) {
+  temp_dir d;
+  std::string dir = d.sub("data");
+  make_wal_only_log(dir);
+  auto wal = biggest(files_ending(dir, ".log"));
+  auto size = fs::file_size(wal);
+  fs::resize_file(wal, (size - 1) / 4096 * 4096);
+  EXPECT_TRUE(torn_last_write(dir + "/events"));
+  options ro;
+  ro.mode = open_mode::read_only;
+  auto log = event_log::open(dir, ro);
+  ASSERT_TRUE(log) << log.error().to_string();
+  EXPECT_LT((*log)->head(), static_cast<uint64_t>(kEvents));
+  EXPECT_GT((*log)->head(), static_cast<uint64_t>(kEvents / 2));
+  auto rep = (*log)->verify();
+  ASSERT_TRUE(rep);
+  EXPECT_TRUE(rep->ok) << rep->problem;
+  fs::resize_file(wal, (size - 1) / 4096 * 4096 - 5);
+  EXPECT_FALSE(torn_last_write(dir + "/events"));
 }
 
 TEST(LogDamageTest, FlippedWalBytesAreRefusedAndTheLostSeqsNamed) {

@@ -60,7 +60,9 @@ TEST(FaultPlanTest, ReadsTheEnvironmentForm) {
                    "kinds=", "hello"}) {
     auto r = parse_fault_plan(bad);
     EXPECT_FALSE(r) << bad;
-    if (!r) EXPECT_EQ(r.error().code(), status::code::invalid_argument);
+    if (!r) {
+      EXPECT_EQ(r.error().code(), status::code::invalid_argument);
+    }
   }
 }
 
