@@ -68,6 +68,9 @@ std::string agents_table(const std::vector<daemon::agent_entry>& agents,
                          int64_t now_ns);
 
 void register_events(CLI::App& app, context& ctx);
+// cmd_repair.cpp: `tmo events repair`, and the file damage verify prints.
+void register_events_repair(CLI::App* events, context& ctx);
+void print_file_damage(const std::string& dir);
 void register_demo(CLI::App& app, context& ctx);
 void register_completion(CLI::App& app, context& ctx);
 void register_up(CLI::App& app, context& ctx);

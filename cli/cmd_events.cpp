@@ -444,13 +444,19 @@ int run_stats(const context& ctx, const select_options& o) {
 
 int run_verify(const context& ctx, bool quiet) {
   auto log = open_reader(ctx, store::open_mode::read_only);
-  if (!log) return fail(log.error());
+  if (!log) {
+    if (log.error().code() != status::code::corruption)
+      return fail(log.error());
+    fail(log.error());
+    print_file_damage(ctx.data_dir);  // what the files show, below RocksDB
+    return exit_failed;
+  }
   auto rep = (*log)->verify();
   if (!rep) return fail(rep.error());
   if (!rep->ok) {
     std::fprintf(stderr, "tmo: log at %s is damaged: %s\n",
                  ctx.data_dir.c_str(), rep->problem.c_str());
-    if (!quiet)
+    if (!quiet && rep->first_bad_seq > 0)
       write_out("bad_seq=" + std::to_string(rep->first_bad_seq) + "\n");
     return exit_failed;
   }
@@ -828,7 +834,10 @@ void register_events(CLI::App& app, context& ctx) {
                                         "Check that seqs are gapless, the hash "
                                         "chain holds and every event decodes");
   verify->footer(
-      "Exits 0 when the log is sound, 1 naming the first bad seq otherwise.\n\n"
+      "Exits 0 when the log is sound, 1 naming the first bad seq otherwise.\n"
+      "Also checks every table block's checksum; a log that cannot be opened\n"
+      "(a cut or corrupt WAL, a bad MANIFEST, CURRENT missing) exits 1 with\n"
+      "the damage its files show.\n\n"
       "Example:\n"
       "  tmo events verify --data-dir ~/.tmo");
   verify->add_flag("-q,--quiet", *quiet,
@@ -837,6 +846,8 @@ void register_events(CLI::App& app, context& ctx) {
   verify->callback([&ctx, quiet] {
     ctx.run = [&ctx, quiet] { return run_verify(ctx, *quiet); };
   });
+
+  register_events_repair(events, ctx);
 
   auto eo = std::make_shared<select_options>();
   eo->output = "jsonl";

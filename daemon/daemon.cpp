@@ -11,6 +11,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -21,6 +24,7 @@
 #include "daemon/verbs.hpp"
 #include "daemon/wiring.hpp"
 #include "store/event_log.hpp"
+#include "store/faults.hpp"
 
 namespace tmo::daemon {
 
@@ -65,13 +69,25 @@ void raise_descriptor_limit() {
 status run_daemon(const std::string& dir, const daemon_options& opts) {
   load_user_profiles(dir);  // user profile files; problems to the log
   raise_descriptor_limit();
-  auto log = store::event_log::open(dir);
+  // TMO_FAULTS (tests and benches only, docs/cli.md): the log's files fail
+  // writes as the plan says, from after orchestrator.started on.
+  std::optional<store::fault_plan> plan;
+  store::options log_opts;
+  if (const char* spec = std::getenv("TMO_FAULTS"); spec && *spec) {
+    auto p = store::parse_fault_plan(spec);
+    if (!p)
+      return status::invalid_argument("TMO_FAULTS: " + p.error().message());
+    plan = *p;
+    log_opts.faults = std::make_shared<store::fault_injector>();
+  }
+  auto log = store::event_log::open(dir, log_opts);
   if (!log) {
     if (log.error().code() == status::code::busy)
       return status::busy("tmo is already running for " + dir);
     return log.error();
   }
   if (auto s = append_lifecycle(**log, dir, true); !s) return s;
+  if (plan) log_opts.faults->set(*plan);
 
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::tmo>();
@@ -114,6 +130,16 @@ status run_daemon(const std::string& dir, const daemon_options& opts) {
   }  // the actor system waits for its actors here
   if (auto s = append_lifecycle(**log, dir, false); !s && rc) rc = s;
   (*log)->close();
+  if (auto& f = log_opts.faults) {
+    using k = store::fault_kind;
+    std::fprintf(stderr,
+                 "tmo: TMO_FAULTS faults_injected=%llu enospc=%llu eio=%llu "
+                 "short=%llu\n",
+                 static_cast<unsigned long long>(f->injected()),
+                 static_cast<unsigned long long>(f->injected(k::enospc)),
+                 static_cast<unsigned long long>(f->injected(k::eio)),
+                 static_cast<unsigned long long>(f->injected(k::short_write)));
+  }
   return rc;
 }
 

@@ -39,6 +39,8 @@
 
 namespace tmo::store {
 
+class fault_injector;  // store/faults.hpp
+
 enum class durability {
   sync,      // each group commit is fsynced before append() returns
   buffered,  // written to the WAL, fsynced by the OS later: survives a crash
@@ -57,6 +59,10 @@ struct options {
   bool create_if_missing = true;
   // Most events a single group commit writes. Default: 8192.
   size_t max_group_events = 8192;
+  // Tests and benches: every file RocksDB writes goes through this
+  // injector, which fails chosen or random writes (store/faults.hpp).
+  // Default: none.
+  std::shared_ptr<fault_injector> faults;
 };
 
 // Expected version of a stream before an append: the number of events it
@@ -76,7 +82,7 @@ struct verify_report {
   bool ok = true;
   uint64_t events = 0;         // events checked
   uint64_t head = 0;           // last seq
-  uint64_t first_bad_seq = 0;  // when !ok
+  uint64_t first_bad_seq = 0;  // when !ok; 0 when no seq can be named
   std::string problem;         // when !ok: one line naming first_bad_seq
   events::hash head_hash{};
 };
@@ -105,7 +111,20 @@ class event_log {
  public:
   // Opens the log in `dir` (the tmo data directory; RocksDB lives in
   // DIR/events). status::not_found "no tmo log at DIR ..." when there is none
-  // and create_if_missing is off or the mode is not read_write.
+  // and create_if_missing is off or the mode is not read_write. A log is
+  // created only in a directory holding no RocksDB file. A damaged log is
+  // status::corruption naming the damage and `tmo events repair`: CURRENT
+  // missing beside tables or WALs, a WAL cut or failing a checksum (WAL
+  // recovery is strict: kAbsoluteConsistency; a reader beside a live writer
+  // tolerates a torn last record, the write in flight), a bad MANIFEST, and
+  // for read_write a table block failing its checksum (every table is
+  // checked at open).
+  //
+  // Write errors: an append that fails (disk full, I/O error) returns
+  // status::io_error saying so ("disk full: ... free space; tmo resumes by
+  // itself"), and nothing of it is kept. The next append first asks RocksDB
+  // to resume; once the disk takes writes again appends succeed, without a
+  // reopen.
   static result<std::unique_ptr<event_log>> open(const std::string& dir,
                                                  const options& opts = {});
 

@@ -2,6 +2,7 @@
 // format-version check, the head (seq and hash) a writer resumes from, the
 // read-only and secondary modes, and the secondaries' scratch directories.
 // Also the destructor and catch_up(), which reloads the head of a secondary.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,14 +10,21 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <system_error>
 
+#include <rocksdb/env.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
+#include "store/detail/fault_fs.hpp"
 #include "store/detail/log_impl.hpp"
 #include "store/keys.hpp"
+#include "store/repair.hpp"
 
 namespace tmo::store::detail {
 
@@ -47,6 +55,17 @@ class stream_name_prefix : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice&) const override { return true; }
 };
 
+// Keeps RocksDB from starting its own recovery after a failed write (for a
+// full disk it polls for space every 5 s, refusing a Resume() meanwhile):
+// the writer calls Resume() itself before its next write (writer.cpp).
+class manual_recovery : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
 // Removes the directories of secondaries whose process is gone (killed
 // `tmo events tail -f`s).
 void remove_stale_secondaries() {
@@ -62,8 +81,58 @@ void remove_stale_secondaries() {
 
 }  // namespace
 
+std::string rocksdb_files_in(const std::string& events_dir) {
+  std::error_code ec;
+  int n = 0;
+  std::string first;
+  for (auto& e : fs::directory_iterator(events_dir, ec)) {
+    auto name = e.path().filename().string();
+    if (name.ends_with(".sst") || name.ends_with(".log") ||
+        name.starts_with("MANIFEST-") || name.starts_with("OPTIONS-")) {
+      if (n++ == 0) first = name;
+    }
+  }
+  if (n == 0) return "";
+  return n == 1 ? first : first + " and " + std::to_string(n - 1) + " more";
+}
+
+bool writers_in_process(const std::string& dir, std::optional<bool> set) {
+  static std::mutex mu;
+  static std::multiset<std::string> dirs;
+  std::lock_guard lock(mu);
+  std::error_code ec;
+  auto key = fs::weakly_canonical(dir, ec).string();
+  if (set && *set) dirs.insert(key);
+  if (set && !*set)
+    if (auto it = dirs.find(key); it != dirs.end()) dirs.erase(it);
+  return dirs.contains(key);
+}
+
+bool writer_is_live(const std::string& events_dir) {
+  if (writers_in_process(fs::path(events_dir).parent_path().string(), {}))
+    return true;
+  int fd = ::open((events_dir + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  bool live = ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  ::close(fd);
+  return live;
+}
+
+status log_impl::opened_badly(const rocksdb::Status& s) const {
+  if (s.IsCorruption() ||
+      (s.IsIOError() && s.ToString().find("MANIFEST") != std::string::npos))
+    return status::corruption("the log at " + dir_ + " is damaged (" +
+                              s.ToString() + "); run `tmo events repair " +
+                              dir_ + " --into NEW` to salvage its events");
+  return from_rocks(s, dir_);
+}
+
 log_impl::~log_impl() {
   close();
+  if (registered_writer_) writers_in_process(dir_, false);
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
   db_.reset();
@@ -78,6 +147,13 @@ status log_impl::init() {
   std::error_code ec;
   bool exists = fs::exists(events_dir / "CURRENT", ec);
   if (!exists) {
+    // RocksDB would make a new, empty log over what is left and delete the
+    // old tables: a directory that holds any of its files is a damaged log.
+    if (auto left = rocksdb_files_in(events_dir.string()); !left.empty())
+      return status::corruption(
+          dir_ + " holds a damaged log (CURRENT is missing; " + left +
+          " remain); run `tmo events repair " + dir_ +
+          " --into NEW` to salvage its events into a new log");
     if (opts_.mode != open_mode::read_write || !opts_.create_if_missing)
       return status::not_found("no tmo log at " + dir_ +
                                " (start one with tmo up or tmo demo)");
@@ -89,8 +165,30 @@ status log_impl::init() {
   }
 
   rocksdb::Options o;
-  o.create_if_missing = true;
+  // Only a directory with no RocksDB file in it becomes a new log.
+  o.create_if_missing = !exists;
   o.create_missing_column_families = true;
+  o.paranoid_checks = true;
+  // A cut or corrupt WAL is an error, not a shorter log. A reader beside a
+  // live writer tolerates a torn last record only: the write in flight.
+  o.wal_recovery_mode =
+      opts_.mode == open_mode::read_only && writer_is_live(events_dir.string())
+          ? rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords
+          : rocksdb::WALRecoveryMode::kAbsoluteConsistency;
+  if (opts_.mode == open_mode::secondary)
+    o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // The writer resumes after a failed write itself (writer.cpp), on the
+  // next append, not on a RocksDB timer.
+  o.max_bgerror_resume_count = 0;
+  o.listeners.push_back(std::make_shared<manual_recovery>());
+  {
+    std::shared_ptr<rocksdb::FileSystem> files = rocksdb::FileSystem::Default();
+    if (opts_.faults)
+      files = std::make_shared<fault_fs>(std::move(files), opts_.faults);
+    env_ = rocksdb::NewCompositeEnv(
+        std::make_shared<retryable_fs>(std::move(files)));
+    o.env = env_.get();
+  }
   o.IncreaseParallelism(2);
   o.max_background_jobs = 2;
   o.keep_log_file_num = 4;
@@ -127,11 +225,27 @@ status log_impl::init() {
   rocksdb::Status s;
   switch (opts_.mode) {
     case open_mode::read_write:
-      s = rocksdb::DB::Open(o, path, cfs, &handles_, &raw);
+    case open_mode::read_only: {
+      auto open = [&] {
+        return opts_.mode == open_mode::read_write
+                   ? rocksdb::DB::Open(o, path, cfs, &handles_, &raw)
+                   : rocksdb::DB::OpenForReadOnly(o, path, cfs, &handles_,
+                                                  &raw);
+      };
+      s = open();
+      // A killed writer may leave its last, unacknowledged write torn: that
+      // one record is dropped; any other cut or corruption stays an error.
+      if (s.IsCorruption() &&
+          o.wal_recovery_mode ==
+              rocksdb::WALRecoveryMode::kAbsoluteConsistency &&
+          torn_last_write(path)) {
+        o.wal_recovery_mode =
+            rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+        handles_.clear();
+        s = open();
+      }
       break;
-    case open_mode::read_only:
-      s = rocksdb::DB::OpenForReadOnly(o, path, cfs, &handles_, &raw);
-      break;
+    }
     case open_mode::secondary: {
       remove_stale_secondaries();
       secondary_dir_ = (fs::temp_directory_path() /
@@ -143,8 +257,18 @@ status log_impl::init() {
       break;
     }
   }
-  if (!s.ok()) return from_rocks(s, dir_);
+  if (!s.ok()) return opened_badly(s);
   db_.reset(raw);
+  if (opts_.mode == open_mode::read_write) {
+    // Every table block is read once, so a damaged table is refused here
+    // rather than met halfway through a replay.
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    if (auto v = db_->VerifyChecksum(ro); !v.ok()) return opened_badly(v);
+    writers_in_process(dir_, true);
+    registered_writer_ = true;
+    if (auto m = mark_memtable(); !m) return m;
+  }
 
   {
     std::string v;

@@ -87,11 +87,27 @@ result<verify_report> log_impl::verify() {
     rep.head = seq;
     ++expect;
   }
-  if (!it->status().ok()) return from_rocks(it->status(), dir_);
+  if (!it->status().ok()) {
+    if (!it->status().IsCorruption()) return from_rocks(it->status(), dir_);
+    fail(expect, "seq " + std::to_string(expect) + " on cannot be read (" +
+                     it->status().ToString() + "); run `tmo events repair " +
+                     dir_ + " --into NEW`");
+  }
   rep.head_hash = prev;
   if (rep.ok) {
     auto s = verify_index(rep, index_digest);
     if (!s) return s;
+  }
+  if (rep.ok) {
+    // Every block of every table, not only the ones the log pass read.
+    rocksdb::ReadOptions vo;
+    vo.fill_cache = false;
+    if (auto c = db_->VerifyChecksum(vo); !c.ok()) {
+      rep.ok = false;
+      rep.first_bad_seq = 0;
+      rep.problem = "a table file is damaged (" + c.ToString() +
+                    "); run `tmo events repair " + dir_ + " --into NEW`";
+    }
   }
   if (rep.ok) {
     std::string v;

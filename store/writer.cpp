@@ -87,10 +87,46 @@ result<uint64_t> log_impl::lookup_version(const std::string& stream) {
   return v;
 }
 
+status log_impl::write_failed(const rocksdb::Status& s) const {
+  if (s.IsNoSpace())
+    return status::io_error("disk full: the log at " + dir_ +
+                            " cannot be written (" + s.ToString() +
+                            "); free space; tmo resumes by itself");
+  if (s.IsIOError() || s.IsCorruption())
+    return status::io_error("I/O error writing the log at " + dir_ + " (" +
+                            s.ToString() +
+                            "); nothing of this append was kept; tmo "
+                            "retries on the next write");
+  return from_rocks(s, dir_);
+}
+
+status log_impl::mark_memtable() {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  auto s = db_->Put(wo, handles_[0], "tmo.resume_mark", "");
+  return s.ok() ? status::ok() : write_failed(s);
+}
+
+status log_impl::resume() {
+  auto r = db_->Resume();
+  if (r.IsBusy()) return failed_;  // a recovery of RocksDB's own runs
+  if (!r.ok()) return write_failed(r);
+  if (auto m = mark_memtable(); !m) return m;
+  // A failed write may still have reached the memtable; the head says.
+  versions_.clear();
+  if (auto h = load_head(); !h) return h;
+  failed_ = status::ok();
+  return status::ok();
+}
+
 void log_impl::write_group(std::deque<std::unique_ptr<request>>& group) {
   if (!failed_) {
-    for (auto& r : group) r->done(failed_);
-    return;
+    // RocksDB refuses writes after a failed one until Resume(): try it once
+    // per group, so the log takes writes again as soon as space is back.
+    if (auto s = resume(); !s) {
+      for (auto& r : group) r->done(s);
+      return;
+    }
   }
   rocksdb::WriteBatch batch;
   std::unordered_map<std::string, uint64_t> staged;  // stream -> version
@@ -156,7 +192,7 @@ void log_impl::write_group(std::deque<std::unique_ptr<request>>& group) {
     wo.sync = opts_.durability == durability::sync;
     auto s = db_->Write(wo, &batch);
     if (!s.ok()) {
-      failed_ = from_rocks(s, dir_);
+      failed_ = write_failed(s);
       for (size_t j = 0; j < group.size(); ++j) group[j]->done(failed_);
       return;
     }

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -46,6 +47,17 @@ inline constexpr uint64_t kScanAheadEvents = 50'000;
 
 // RocksDB's status as ours; a held lock becomes busy naming `dir`.
 status from_rocks(const rocksdb::Status& s, const std::string& dir);
+
+// The RocksDB files (tables, WALs, MANIFESTs, OPTIONS) in `events_dir`, as
+// "000012.sst and 3 more"; empty when there are none.
+std::string rocksdb_files_in(const std::string& events_dir);
+
+// Whether this process has `dir` open for writing; `set` records an open
+// (true) or a close (false) first.
+bool writers_in_process(const std::string& dir, std::optional<bool> set);
+
+// Whether a writer (this process or another) holds the log's lock.
+bool writer_is_live(const std::string& events_dir);
 
 // An append waiting for the writer, which owns it from the queue on and
 // calls `done` once, from its thread, after the write (or the refusal).
@@ -188,10 +200,22 @@ class log_impl final : public event_log {
 
   // open.cpp
   status load_head();
+  // A failed open as ours; damage names repair.
+  status opened_badly(const rocksdb::Status& s) const;
   // writer.cpp
   result<uint64_t> lookup_version(const std::string& stream);
   void writer_loop();
   void write_group(std::deque<std::unique_ptr<request>>& group);
+  // After a failed write: RocksDB's Resume() and the head reloaded.
+  status resume();
+  // Resume() moves to a new WAL only when it has a memtable to flush; a
+  // WAL whose write failed must never be written again (Debian's RocksDB
+  // asserts, sync_without_flush_called_). So a key of the default family,
+  // written to the memtable alone (no WAL), is kept there from open on and
+  // after every Resume().
+  status mark_memtable();
+  // A failed write as ours: disk full and I/O errors say what to do.
+  status write_failed(const rocksdb::Status& s) const;
   // scan.cpp
   template <class Fn>
   status each_value(uint64_t from_seq, Fn fn);
@@ -203,7 +227,9 @@ class log_impl final : public event_log {
   std::string dir_;
   std::string secondary_dir_;  // a secondary's own files (info logs)
   options opts_;
+  std::unique_ptr<rocksdb::Env> env_;  // over the fault fs; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
+  bool registered_writer_ = false;  // in writers_in_process()
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
   std::atomic<uint64_t> head_{0};
@@ -212,7 +238,7 @@ class log_impl final : public event_log {
 
   // Writer thread only.
   std::unordered_map<std::string, uint64_t> versions_;
-  status failed_;  // sticky after a failed write
+  status failed_;  // after a failed write, until resume() succeeds
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
