@@ -8,6 +8,9 @@
 //                      1,000 events, whole command, median of 7
 //   tail_p99_ms        append (sync) -> line printed by `tmo events tail -f`
 //                      in another process, p99 of 300
+//   open_ms            the writer's open of the log (`tmo up` pays it; it
+//                      reads every table block's checksum), beside
+//   open_rocksdb_readonly_ms  RocksDB opening the same files read-only
 //
 //   tmo_bench_cli [--events=N] [--quick]
 #include <fcntl.h>
@@ -168,6 +171,31 @@ double raw_iteration_per_s(const std::string& dir, uint64_t events) {
   return static_cast<double>(n) / s + static_cast<double>(bytes) * 0;
 }
 
+// Opening the log as its writer does (which reads every table block's
+// checksum once, store/open.cpp) against RocksDB opening the same files
+// read-only, in ms: what `tmo up` pays before it answers.
+std::pair<double, double> open_ms(const std::string& dir) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (auto* n : {"default", "log", "streams", "meta", "projections"})
+    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> hs;
+  rocksdb::DB* db = nullptr;
+  auto start = clock_type::now();
+  if (!rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir + "/events", cfs,
+                                    &hs, &db)
+           .ok())
+    die("cannot open the log with RocksDB");
+  double raw = ms_since(start);
+  for (auto* h : hs) db->DestroyColumnFamilyHandle(h);
+  delete db;
+  start = clock_type::now();
+  auto log = tmo::store::event_log::open(dir);
+  if (!log) die(log.error().to_string());
+  double ours = ms_since(start);
+  (*log)->close();
+  return {ours, raw};
+}
+
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1,
@@ -293,6 +321,7 @@ int main(int argc, char** argv) {
   running_child = -1;
   (*log)->close();
   log->reset();
+  auto [writer_open_ms, raw_open_ms] = open_ms(dir);
   std::filesystem::remove_all(dir);
   if (latency.size() < static_cast<size_t>(tail_samples))
     die("tail -f printed " + std::to_string(latency.size()) + " of " +
@@ -308,5 +337,8 @@ int main(int argc, char** argv) {
   std::printf("stream_query_max_ms=%.1f\n", percentile(query_ms, 1.0));
   std::printf("tail_p50_ms=%.2f\n", percentile(latency, 0.5));
   std::printf("tail_p99_ms=%.2f\n", percentile(latency, 0.99));
+  std::printf("open_ms=%.0f (the writer's open, every checksum read)\n",
+              writer_open_ms);
+  std::printf("open_rocksdb_readonly_ms=%.0f\n", raw_open_ms);
   return 0;
 }
