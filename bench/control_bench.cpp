@@ -17,9 +17,6 @@
 // 1 when a client got no reply or was refused, or a status failed.
 //
 //   tmo_bench_control [--quick] [--clients=N] [--seconds=S]
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -29,31 +26,11 @@
 #include <vector>
 
 #include "bench/control_load.hpp"
-
-extern char** environ;
+#include "bench/run_tmo.hpp"
 
 namespace {
 
-// Runs tmo with its output to /dev/null; its exit code.
-int run_tmo(std::vector<std::string> args, const std::string& dir) {
-  args.insert(args.begin(), TMO_BINARY);
-  args.push_back("--data-dir");
-  args.push_back(dir);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY,
-                                   0);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, TMO_BINARY, &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return 127;
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+using tmo::bench::run_tmo;
 
 }  // namespace
 

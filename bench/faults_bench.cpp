@@ -20,9 +20,6 @@
 // `tmo events verify` fails after the run.
 //
 //   tmo_bench_faults [--quick] [--sends=N] [--rate=R] [--seed=S]
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -38,34 +35,13 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/control_socket.hpp"
-
-extern char** environ;
+#include "bench/run_tmo.hpp"
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-// Runs tmo with its output to `out` (or /dev/null); its exit code.
-int run_tmo(std::vector<std::string> args, const std::string& dir,
-            const std::string& out = "/dev/null") {
-  args.insert(args.begin(), TMO_BINARY);
-  args.push_back("--data-dir");
-  args.push_back(dir);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, TMO_BINARY, &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return 127;
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+using tmo::bench::run_tmo;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
