@@ -8,6 +8,7 @@
 
 #include "actors/team.hpp"
 #include "cli/cli.hpp"
+#include "daemon/commands.hpp"
 #include "events/inputs.hpp"
 #include "events/strings.hpp"
 
@@ -176,6 +177,18 @@ std::string every_text(int64_t ns) {
   return std::to_string(ns / 1'000'000'000LL) + "s";
 }
 
+// The request that makes a file's team.
+daemon::team_create_request team_request(const fleet_team& t) {
+  daemon::team_create_request req;
+  req.name = t.name;
+  req.project = t.project_dir;
+  req.size = t.size;
+  req.roles = t.roles;
+  req.profile = t.profile;
+  req.briefings = t.briefings;
+  return req;
+}
+
 }  // namespace
 
 result<std::vector<fleet_step>> plan_fleet(
@@ -187,12 +200,7 @@ result<std::vector<fleet_step>> plan_fleet(
   // every member running.
   std::set<std::string> known;
   for (auto& t : want.teams) {
-    actors::create_team c;
-    c.name = t.name;
-    c.size = t.size;
-    c.roles = t.roles;
-    c.profile = t.profile;
-    c.briefings = t.briefings;
+    auto c = daemon::create_command(team_request(t));
     if (auto roles = actors::roster(c))
       for (auto& m : actors::name_members(*roles, t.profile))
         known.insert(t.name + "/" + m.name);
@@ -200,13 +208,8 @@ result<std::vector<fleet_step>> plan_fleet(
   for (auto& h : teams)
     for (auto& m : h.members) known.insert(h.name + "/" + m.name);
   for (auto& t : want.teams) {
-    actors::create_team cmd;
-    cmd.name = t.name;
-    cmd.project_dir = t.project_dir;
-    cmd.size = t.size;
-    cmd.roles = t.roles;
-    cmd.profile = t.profile;
-    cmd.briefings = t.briefings;
+    auto req = team_request(t);
+    auto cmd = daemon::create_command(req);
     auto roles = actors::roster(cmd);
     if (!roles)
       return status::invalid_argument("teams." + t.name + ": " +
@@ -229,13 +232,6 @@ result<std::vector<fleet_step>> plan_fleet(
       std::vector<std::string> names;
       for (auto& m : actors::name_members(*roles, t.profile))
         names.push_back(m.name);
-      daemon::team_create_request req;
-      req.name = t.name;
-      req.project = t.project_dir;
-      req.size = t.size;
-      req.roles = t.roles;
-      req.profile = t.profile;
-      req.briefings = t.briefings;
       plan.push_back({daemon::request_json(req),
                       "+ team " + t.name + " (" + strings::join(names, ", ") +
                           ") in " + t.project_dir});

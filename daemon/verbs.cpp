@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "adapters/hooks.hpp"
+#include "daemon/commands.hpp"
 #include "daemon/protocol.hpp"
 #include "daemon/terminals.hpp"
 #include "events/event.hpp"
@@ -142,14 +143,7 @@ result<team_create_reply> on_team_create(server_context& c,
                                 size_t{1} << 20)});
         !s)
       return s;
-  actors::create_team cmd;
-  cmd.name = req.name;
-  cmd.project_dir = req.project;
-  cmd.size = req.size;
-  cmd.roles = req.roles;
-  cmd.briefings = req.briefings;
-  cmd.profile = req.profile;
-  cmd.command = req.command;
+  auto cmd = create_command(req);
   // A program that is not there is refused before anything is recorded,
   // with what to do.
   if (!c.terminal) return status::closed("tmo has no terminal running");
