@@ -135,12 +135,21 @@ std::string_view family(std::string_view name) {
   return name;
 }
 
-bool flag_matches(std::string_view arg, std::string_view flag) {
+// Options that are whole words of their own though a risky one starts with
+// them (GNU getopt takes the exact match over an abbreviation).
+constexpr std::pair<std::string_view, std::string_view> exact_options[] = {
+    {"tar", "checkpoint"},
+};
+
+bool flag_matches(std::string_view arg, std::string_view flag,
+                  std::string_view command = "") {
   if (starts_with(flag, "--")) {
     if (!starts_with(arg, "--") || arg.size() < 3) return false;
     std::string_view given = arg.substr(2);
     if (auto eq = given.find('='); eq != std::string_view::npos)
       given = given.substr(0, eq);
+    for (const auto& [cmd, option] : exact_options)
+      if (cmd == command && given == option) return false;
     std::string_view want = flag.substr(2);
     return !given.empty() && starts_with(want, given);
   }
@@ -544,7 +553,7 @@ std::string risky_arguments(std::string_view name, const words& argv,
     std::string_view arg = argv[k]->value;
     if (arg.empty() || arg[0] != '-' || named(arg)) continue;
     for (const auto& r : risky_flags) {
-      if (r.command != f || !flag_matches(arg, r.flag)) continue;
+      if (r.command != f || !flag_matches(arg, r.flag, f)) continue;
       return std::string(name) + " " + std::string(arg) + " " +
              std::string(r.why);
     }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -255,8 +256,13 @@ TEST(ApprovalsCorpus, EveryCommandGetsItsExpectedDecision) {
   approvals::deny_list deny;
   auto ctx = approvals::example_context();
   std::vector<std::string> failures;
+  // TMO_APPROVALS_DUMP=1 prints every decision with its reason.
+  bool dump = std::getenv("TMO_APPROVALS_DUMP") != nullptr;
   for (const auto& c : cases) {
     auto v = decide(c.req, rules, deny, ctx);
+    if (dump)
+      std::printf("%d\t%s\t%s\t%s\n", c.line, to_string(v.verdict),
+                  v.by.c_str(), v.reason.c_str());
     if (v.verdict == c.want) continue;
     failures.push_back(
         "line " + std::to_string(c.line) + ": `" +
@@ -374,6 +380,47 @@ TEST(ShellParseDifferential, WordSplittingAgreesWithBash) {
       "compared %d command lines with bash; bash refused %d, and "
       "so did we\n",
       checked, bash_refused);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ApprovalRules, ABroadRuleStillDoesNotCoverRiskyFlags) {
+  approvals::rule_set rules;
+  ASSERT_TRUE(rules.add(bash_rule("git", "git *", {"git log -n 3"})));
+  approvals::context ctx = approvals::example_context();
+  for (const char* cmd :
+       {"git -c core.pager=evil log", "git --config-env=core.pager=X log",
+        "git --exec-path=/tmp status", "git --git-dir=/tmp/r log",
+        "git diff --output=/tmp/x", "git -c x=y status"}) {
+    approvals::request q;
+    q.command = cmd;
+    auto v = decide(q, rules, {}, ctx);
+    EXPECT_EQ(v.verdict, decision::ask) << cmd << ": " << v.reason;
+    EXPECT_NE(v.reason.find("does not cover"), std::string::npos)
+        << cmd << ": " << v.reason;
+  }
+}
+
+TEST(ApprovalRules, WritableDirsAndCwdComeFromTheContext) {
+  approvals::rule_set rules;
+  ASSERT_TRUE(rules.add(bash_rule("echo", "echo *")));
+  approvals::context ctx = approvals::example_context();
+  approvals::request q;
+  q.command = "echo x > /tmp/scratch/log";
+  EXPECT_EQ(decide(q, rules, {}, ctx).verdict, decision::deny);
+  ctx.writable_dirs.push_back("/tmp/scratch");
+  EXPECT_EQ(decide(q, rules, {}, ctx).verdict, decision::allow);
+  ctx.cwd = "/work/project/src";
+  q.command = "echo x > ../../other";
+  EXPECT_EQ(decide(q, rules, {}, ctx).verdict, decision::deny);
+  q.command = "echo x > ../out";
+  EXPECT_EQ(decide(q, rules, {}, ctx).verdict, decision::allow);
+  approvals::deny_list none;
+  none.builtin = false;
+  q.command = "echo x > /etc/x";
+  EXPECT_EQ(decide(q, rules, none, ctx).verdict, decision::allow);
 }
 
 }  // namespace
