@@ -61,6 +61,7 @@ bench: build
 	$(BUILD_DIR)/bin/tmo_bench_tmux
 	$(BUILD_DIR)/bin/tmo_bench_control
 	$(BUILD_DIR)/bin/tmo_bench_faults
+	$(BUILD_DIR)/bin/tmo_bench_approvals
 	./bench/fuzz.sh $(BUILD_DIR) $(FUZZ_SECONDS)
 
 format:

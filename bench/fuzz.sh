@@ -21,7 +21,7 @@ value() {  # value KEY LINE
   printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
 }
 
-for t in protocol fleet time_spec format screen tmux_control; do
+for t in protocol fleet time_spec format screen tmux_control approvals; do
   bin="$build/bin/fuzz_$t"
   extra=""
   [ "$t" = tmux_control ] && extra="$root/tests/golden/tmux"
