@@ -38,6 +38,20 @@ int run_apply(const context& ctx, const apply_options& o) {
   auto plan =
       plan_fleet(*want, teams->teams, checkins->checkins, o.prune, now_ns());
   if (!plan) return fail(o.file + ": " + plan.error().message());
+  // The daemon checks what only it can (an agent's program on this
+  // machine) for every step before the first one is taken.
+  if (!o.dry_run)
+    for (auto& step : *plan) {
+      auto verb = daemon::verb_of(step.request);
+      if (verb != daemon::team_create_request::verb &&
+          verb != daemon::agent_spawn_request::verb)
+        continue;
+      auto probe = step.request;
+      probe["check"] = true;
+      if (auto r = call_daemon(ctx.data_dir, probe); !r)
+        return fail("\"" + step.line + "\": " + r.error().message() +
+                    " (nothing was changed)");
+    }
   size_t changes = 0;
   for (auto& step : *plan) {
     write_out(step.line + "\n");

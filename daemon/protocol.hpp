@@ -173,6 +173,9 @@ struct team_create_request {
   std::string profile = "sim";
   std::string command;                           // --cmd
   std::map<std::string, std::string> briefings;  // role -> text
+  // Only check (fields, the program on this machine): nothing is made,
+  // the reply is empty. `tmo apply` checks every step so first.
+  bool check = false;
   template <class F>
   void fields(F& f) {
     f("name", name, need::required);
@@ -182,6 +185,7 @@ struct team_create_request {
     f("profile", profile);
     f("command", command);
     f("briefings", briefings);
+    f("check", check);
   }
 };
 
@@ -236,6 +240,7 @@ struct agent_spawn_request {
   std::string profile;  // "" = the team's
   std::string command;
   std::string briefing;  // "" = the role's
+  bool check = false;    // only check, as team_create_request's
   template <class F>
   void fields(F& f) {
     f("team", team, need::required);
@@ -244,6 +249,7 @@ struct agent_spawn_request {
     f("profile", profile);
     f("command", command);
     f("briefing", briefing);
+    f("check", check);
   }
 };
 

@@ -151,6 +151,7 @@ result<team_create_reply> on_team_create(server_context& c,
                                     cmd.project_dir, cmd.command});
       !can)
     return can;
+  if (req.check) return team_create_reply{};
   auto r = ask<actors::team_reply>(c, c.orchestrator,
                                    actors::create_team_atom_v, cmd);
   if (!r) return r.error();
@@ -211,6 +212,7 @@ result<agent_spawn_reply> on_agent_spawn(server_context& c,
           !can)
         return can;
     }
+  if (req.check) return agent_spawn_reply{};
   auto r =
       ask<actors::team_reply>(c, c.orchestrator, actors::spawn_atom_v, cmd);
   if (!r) return r.error();

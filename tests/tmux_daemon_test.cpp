@@ -204,6 +204,25 @@ TEST_F(TmuxDaemonTest, ARateLimitSchedulesAResumeCheckin) {
   ASSERT_EQ(tmo({"down"}).rc, 0);
 }
 
+// tmo apply asks the daemon to check every step (here: aider, which this
+// machine does not have) before it takes the first: the sim team before
+// it is not made either.
+TEST_F(TmuxDaemonTest, ApplyChangesNothingWhenALaterTeamsProgramIsMissing) {
+  ASSERT_EQ(tmo({"up", "--tmux-socket", socket_}).rc, 0);
+  home_.write("fleet.yaml",
+              "teams:\n"
+              "  first: {project: " +
+                  home_.path() +
+                  ", size: small}\n"
+                  "  second: {project: " +
+                  home_.path() + ", size: small, profile: aider}\n");
+  auto r = tmo({"apply", "-f", home_.sub("fleet.yaml")});
+  EXPECT_NE(r.rc, 0);
+  EXPECT_NE(r.err.find("cannot run aider"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing was changed"), std::string::npos) << r.err;
+  EXPECT_EQ(events("%{payload.name}\\n", {"--kind", "team.created"}), "");
+}
+
 // A typo in --cmd, or a CLI that is not installed, is refused before
 // anything is recorded; one that went away while tmo was down leaves its
 // agent "exited" with why.
