@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "actors/ports.hpp"
@@ -41,10 +42,17 @@ void append_then(Self self, log_port* log, std::vector<events::draft> drafts,
   self->state.appends.emplace(
       id, [values = std::move(values), apply, then = std::move(then)](
               uint64_t first, uint64_t last, const std::string& error) {
+        // The values carry seq 0: an apply that needs the seq takes it as
+        // its second argument.
         if (error.empty())
-          for (auto& v :
-               values)  // they carry seq 0: apply reads streams and payloads
-            if (auto ev = events::event::decode(0, v)) apply(ev->reader());
+          for (size_t i = 0; i < values.size(); ++i)
+            if (auto ev = events::event::decode(0, values[i])) {
+              if constexpr (std::is_invocable_v<Apply, events::Event::Reader,
+                                                uint64_t>)
+                apply(ev->reader(), first + i);
+              else
+                apply(ev->reader());
+            }
         then(first, last, error);
       });
   auto me = caf::actor_cast<caf::actor>(self);

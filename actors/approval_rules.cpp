@@ -179,6 +179,7 @@ judged judge(const shell::simple_command& cmd, const rule_set& rules,
   std::string miss;
   if (cands) {
     for (const auto* e : *cands) {
+      if (!applies(e->r, *at.ctx)) continue;
       if (!pattern_covers(e->p, assigns, u.argv, &miss)) continue;
       std::string risky = detail::risky_arguments(j.name, u.argv, &e->p);
       if (!risky.empty())
@@ -220,9 +221,19 @@ verdict decide_path(const request& req, const rule_set& rules,
   std::string rel = detail::inside(*p, project) && *p != project
                         ? p->substr(project == "/" ? 1 : project.size() + 1)
                         : *p;
+  // Files that run code or configure the agents: only a rule that names
+  // their directory (or the file) covers them, never `**`.
+  static constexpr std::string_view guarded[] = {
+      ".git/",   ".claude/", ".codex/", ".gemini/", ".github/",
+      ".husky/", ".vscode/", ".idea/",  ".envrc",   ".mcp.json"};
+  std::string_view guard;
+  for (auto g : guarded)
+    if (rel == g.substr(0, g.size() - (g.back() == '/')) || starts_with(rel, g))
+      guard = g;
   for (const auto* e : rules.path_rules()) {
-    if (e->r.tool != req.tool) continue;
+    if (e->r.tool != req.tool || !applies(e->r, ctx)) continue;
     std::string_view pat = e->r.pattern;
+    if (!guard.empty() && !starts_with(pat, guard)) continue;
     if (path_match(pat, pat.empty() || pat[0] != '/' ? rel : *p)) {
       v.verdict = decision::allow;
       v.by = "rule:" + e->r.id;
@@ -441,9 +452,18 @@ verdict decide(const request& req, const rule_set& rules, const deny_list& deny,
   return v;
 }
 
+bool applies(const rule& r, const context& ctx) {
+  if (r.scope.empty() || r.scope == "global") return true;
+  for (const auto& s : ctx.scopes)
+    if (s == r.scope) return true;
+  return false;
+}
+
 status check_rule(const rule& r) {
   rule_set alone;
-  if (auto s = alone.add_unchecked(r); !s) return s;
+  rule unscoped = r;  // its examples are checked wherever it applies
+  unscoped.scope.clear();
+  if (auto s = alone.add_unchecked(unscoped); !s) return s;
   if (r.tool == "Bash") {
     auto p = compile_pattern(r.pattern);
     std::string why = detail::always_ask(p->name, {});

@@ -46,6 +46,10 @@ struct rule {
   std::string pattern;                    // see above
   std::vector<std::string> examples;      // must be allowed by this rule
   std::vector<std::string> not_examples;  // must not be allowed by it
+  // Where it applies: "" (everywhere), "project:/abs/dir", "team:NAME" or
+  // "agent:TEAM/NAME". A request sees the rules of the scopes its context
+  // names.
+  std::string scope;
 };
 
 // Where a request runs.
@@ -55,7 +59,14 @@ struct context {
   std::string cwd;          // absolute; "" means project_dir
   std::vector<std::string>
       writable_dirs;  // besides the project (Default: none)
+  // The scopes whose rules apply besides the global ones ("project:/dir",
+  // "team:NAME", "agent:TEAM/NAME"). Default: none, only global rules.
+  std::vector<std::string> scopes;
 };
+
+// Whether rule `r` applies in `ctx`: a global rule always does, a scoped
+// one when ctx names its scope.
+bool applies(const rule& r, const context& ctx);
 
 // The context check_rule() runs a rule's examples in.
 context example_context();  // project /work/project, home /home/user

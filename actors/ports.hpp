@@ -26,6 +26,14 @@ class log_port {
   // their state at start, with their side effects off.
   virtual status replay(
       const std::function<void(events::Event::Reader)>& fn) = 0;
+  // The same from seq `from` on: how an actor catches up with what other
+  // actors wrote since. Default: replay() skipping the seqs before.
+  virtual status replay_from(
+      uint64_t from, const std::function<void(events::Event::Reader)>& fn) {
+    return replay([&](events::Event::Reader ev) {
+      if (ev.getSeq() >= from) fn(ev);
+    });
+  }
 };
 
 // Wall-clock time for event timestamps. Nothing else reads the clock.
@@ -106,7 +114,12 @@ class store_log_port final : public log_port {
     log_.append_async(std::move(events), std::move(expected), std::move(done));
   }
   status replay(const std::function<void(events::Event::Reader)>& fn) override {
-    return log_.scan(1, [&](uint64_t, events::Event::Reader ev) {
+    return replay_from(1, fn);
+  }
+  status replay_from(
+      uint64_t from,
+      const std::function<void(events::Event::Reader)>& fn) override {
+    return log_.scan(from, [&](uint64_t, events::Event::Reader ev) {
       fn(ev);
       return true;
     });

@@ -110,6 +110,33 @@ std::string fold_stats(std::map<std::string, agent_counts>& stats,
   return agent;
 }
 
+result<approvals::book> load_approvals(store::event_log& log,
+                                       uint64_t* checkpoint, bool fold_tail) {
+  auto cp = log.projection_checkpoint(approvals::approvals_projection);
+  if (!cp) return cp.error();
+  if (checkpoint) *checkpoint = *cp;
+  std::vector<std::pair<std::string, std::string>> stored;
+  if (auto s = log.projection_scan(approvals::approvals_projection,
+                                   [&](std::string_view k, std::string_view v) {
+                                     stored.emplace_back(std::string(k),
+                                                         std::string(v));
+                                     return true;
+                                   });
+      !s)
+    return s;
+  auto book = approvals::decode(stored);
+  if (!book) return book.error();
+  if (fold_tail)
+    if (auto s = log.scan(*cp + 1,
+                          [&](uint64_t, events::Event::Reader ev) {
+                            approvals::fold(*book, ev);
+                            return true;
+                          });
+        !s)
+      return s;
+  return book;
+}
+
 namespace {
 
 using self_ptr = projection_host_actor::stateful_pointer<projection_host_state>;
@@ -133,7 +160,10 @@ status load(self_ptr self, store::event_log* log) {
     if (!c) return c.error();
     st.stats[agent] = *c;
   }
-  st.sub = log->subscribe(st.checkpoint + 1);
+  auto book = load_approvals(*log, &st.approvals_checkpoint, false);
+  if (!book) return book.error();
+  st.book = std::move(*book);
+  st.sub = log->subscribe(std::min(st.checkpoint, st.approvals_checkpoint) + 1);
   return status::ok();
 }
 
@@ -149,9 +179,13 @@ bool catch_up(self_ptr self, store::event_log* log) {
       return false;
     }
     if (evs->empty()) return false;
-    std::set<std::string> dirty;
+    std::set<std::string> dirty, dirty_book;
     bool new_agent = false;
     for (auto& ev : *evs) {
+      if (ev.seq() > st.approvals_checkpoint)
+        for (auto& k : approvals::fold(st.book, ev.reader()))
+          dirty_book.insert(k);
+      if (ev.seq() <= st.checkpoint) continue;
       bool had = true;
       std::string_view stream = ev.stream();
       if (stream.starts_with("agent/"))
@@ -170,12 +204,35 @@ bool catch_up(self_ptr self, store::event_log* log) {
       puts.emplace_back(index_key, names);
     }
     auto last = evs->back().seq();
-    if (auto s = log->commit_projection(agent_stats_projection, puts, {}, last);
-        !s) {
-      st.health = s;
-      return false;
+    if (last > st.checkpoint) {
+      if (auto s =
+              log->commit_projection(agent_stats_projection, puts, {}, last);
+          !s) {
+        st.health = s;
+        return false;
+      }
+      st.checkpoint = last;
     }
-    st.checkpoint = last;
+    if (last > st.approvals_checkpoint) {
+      std::vector<std::pair<std::string, std::string>> book_puts;
+      std::vector<std::string> book_deletes;
+      // A new projection writes every key once, built-in rules included.
+      if (st.approvals_checkpoint == 0)
+        for (auto& k : approvals::keys_of(st.book)) dirty_book.insert(k);
+      for (auto& k : dirty_book) {
+        if (auto v = approvals::encode(st.book, k))
+          book_puts.emplace_back(k, std::move(*v));
+        else
+          book_deletes.push_back(k);
+      }
+      if (auto s = log->commit_projection(approvals::approvals_projection,
+                                          book_puts, book_deletes, last);
+          !s) {
+        st.health = s;
+        return false;
+      }
+      st.approvals_checkpoint = last;
+    }
     if (evs->size() < batch) return false;
   }
   return true;

@@ -35,8 +35,10 @@ using projection_host_actor =
 
 struct projection_host_state {
   std::map<std::string, agent_counts> stats;
+  approvals::book book;  // the `approvals` projection
   std::unique_ptr<store::subscription> sub;
-  uint64_t checkpoint = 0;
+  uint64_t checkpoint = 0;  // agent_stats'
+  uint64_t approvals_checkpoint = 0;
   status health;  // not ok once the projection cannot go on
   static inline const char* name = "projection_host";
 };
@@ -44,9 +46,16 @@ struct projection_host_state {
 // The name agent_stats is stored under.
 inline constexpr const char* agent_stats_projection = "agent_stats";
 
-// Loads agent_stats from the store (resuming at its checkpoint) and follows
-// the log, folding and committing what is new every `poll_ns`. The log must
-// outlive the actor.
+// The approvals book as stored (approval_book.hpp) at its checkpoint,
+// with what the log holds beyond it folded in: what `tmo approvals` reads
+// without a daemon. `checkpoint` gets the stored checkpoint.
+result<approvals::book> load_approvals(store::event_log& log,
+                                       uint64_t* checkpoint = nullptr,
+                                       bool fold_tail = true);
+
+// Loads agent_stats and approvals from the store (resuming at its checkpoint)
+// and follows the log, folding and committing what is new every `poll_ns`. The
+// log must outlive the actor.
 projection_host_actor::behavior_type projection_host(
     projection_host_actor::stateful_pointer<projection_host_state> self,
     store::event_log* log, int64_t poll_ns);

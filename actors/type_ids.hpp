@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/approval_book.hpp"
 #include "actors/ports.hpp"
 #include "actors/records.hpp"
 #include "events/agent_state.hpp"
@@ -337,7 +338,80 @@ typename Inspector::result_type inspect(Inspector& f, create_team& x) {
            x.roles, x.profile, x.command, x.briefings);
 }
 
+// ---- approvals (approvals.hpp) ----
+
+// What the approvals actor did with a request, a decision or a rule.
+struct approval_reply {
+  tmo::status status;
+  std::string id;        // the approval (a-N) or rule (r-N)
+  std::string decision;  // allow | deny | ask
+  std::string by;        // rule:ID, deny-list:ENTRY, person:NAME, ""
+  std::string reason;
+  bool existing = false;              // the request was already waiting
+  std::vector<std::string> rule_ids;  // learned, or changed by a preset
+  std::string note;                   // why no rule was learned, ...
+  std::vector<std::string> keys;      // pressed into the dialog
+  std::string answer_error;           // why the dialog was not answered
+  uint64_t seq = 0;                   // the last event it recorded
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, approval_reply& x) {
+  return f(caf::meta::type_name("approval_reply"), x.status, x.id, x.decision,
+           x.by, x.reason, x.existing, x.rule_ids, x.note, x.keys,
+           x.answer_error, x.seq);
+}
+
+// The book as `tmo approvals pending|rules` shows it.
+struct approvals_view {
+  std::vector<approvals::pending_request> pending;
+  std::vector<approvals::rule_record> rules;
+  std::vector<std::string> presets;  // enabled
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, approvals_view& x) {
+  return f(caf::meta::type_name("approvals_view"), x.pending, x.rules,
+           x.presets);
+}
+
 }  // namespace tmo::actors
+
+namespace tmo::actors::approvals {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, incoming& x) {
+  return f(caf::meta::type_name("approval_incoming"), x.agent, x.tool,
+           x.command, x.target, x.cwd, x.source, x.description, x.suggestions);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, person_decision& x) {
+  return f(caf::meta::type_name("person_decision"), x.id, x.allow, x.always,
+           x.scope_kind, x.as, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rule_request& x) {
+  return f(caf::meta::type_name("rule_request"), x.pattern, x.tool, x.scope,
+           x.examples, x.not_examples, x.by);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pending_request& x) {
+  return f(caf::meta::type_name("pending_request"), x.id, x.agent, x.tool,
+           x.command, x.target, x.cwd, x.project_dir, x.source, x.description,
+           x.suggestions, x.flagged, x.seq, x.since_ns, x.reminded);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rule_record& x) {
+  return f(caf::meta::type_name("rule_record"), x.r.id, x.r.tool, x.r.pattern,
+           x.r.examples, x.r.not_examples, x.r.scope, x.origin, x.by,
+           x.from_approval, x.from_seq, x.seq, x.time_ns);
+}
+
+}  // namespace tmo::actors::approvals
 
 CAF_BEGIN_TYPE_ID_BLOCK(tmo, caf::first_custom_type_id)
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::create_team))
@@ -395,4 +469,18 @@ CAF_ADD_TYPE_ID(tmo, (tmo::actors::escalation))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::spawn_member))
 CAF_ADD_TYPE_ID(tmo, (tmo::actors::pane_open_result))
 CAF_ADD_ATOM(tmo, tmo::actors, health_atom, "health")
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::approval_reply))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::approvals_view))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::approvals::incoming))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::approvals::person_decision))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::approvals::rule_request))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::approvals::pending_request))
+CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::approvals::pending_request>))
+CAF_ADD_TYPE_ID(tmo, (tmo::actors::approvals::rule_record))
+CAF_ADD_TYPE_ID(tmo, (std::vector<tmo::actors::approvals::rule_record>))
+CAF_ADD_ATOM(tmo, tmo::actors, approval_ask_atom, "apask")
+CAF_ADD_ATOM(tmo, tmo::actors, approval_decide_atom, "apdecide")
+CAF_ADD_ATOM(tmo, tmo::actors, rule_add_atom, "ruleadd")
+CAF_ADD_ATOM(tmo, tmo::actors, rule_revoke_atom, "rulerevoke")
+CAF_ADD_ATOM(tmo, tmo::actors, preset_atom, "preset")
 CAF_END_TYPE_ID_BLOCK(tmo)

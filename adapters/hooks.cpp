@@ -101,8 +101,25 @@ result<hook_call> read_claude_hook(std::string_view json) {
   c.tool = bounded(j, "tool_name");
   if (j.contains("tool_input") && j["tool_input"].is_object()) {
     c.command = bounded(j["tool_input"], "command");
-    if (c.command.empty()) c.command = bounded(j["tool_input"], "file_path");
+    c.target = bounded(j["tool_input"], "file_path");
+    if (c.command.empty()) c.command = c.target;
+    c.description = bounded(j["tool_input"], "description");
   }
+  // [{"type":"addRules","rules":[{"toolName":"Bash","ruleContent":"..."}],
+  //   "behavior":"allow",...}]
+  if (j.contains("permission_suggestions") &&
+      j["permission_suggestions"].is_array())
+    for (const auto& s : j["permission_suggestions"]) {
+      if (!s.is_object() || bounded(s, "behavior") != "allow" ||
+          !s.contains("rules") || !s["rules"].is_array())
+        continue;
+      for (const auto& r : s["rules"]) {
+        if (c.suggestions.size() >= 16) break;
+        if (bounded(r, "toolName") != c.tool) continue;
+        auto content = bounded(r, "ruleContent");
+        if (!content.empty()) c.suggestions.push_back(content);
+      }
+    }
   c.session_id = bounded(j, "session_id");
   c.cwd = bounded(j, "cwd");
   c.message = bounded(j, "last_assistant_message");

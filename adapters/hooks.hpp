@@ -35,7 +35,12 @@ struct hook_call {
   std::string command;     // tool_input.command (or file_path)
   std::string session_id;  // session_id
   std::string cwd;
-  std::string message;  // Stop: last_assistant_message (bounded)
+  std::string message;      // Stop: last_assistant_message (bounded)
+  std::string target;       // tool_input.file_path, for a file tool
+  std::string description;  // tool_input.description
+  // permission_suggestions' allow rules for this tool: their ruleContent
+  // ("npm run build:*"), at most 16.
+  std::vector<std::string> suggestions;
 };
 
 // Reads a hook payload; invalid_argument when it is not a JSON object

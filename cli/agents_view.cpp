@@ -3,6 +3,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/output.hpp"
+#include "cli/text_width.hpp"
 
 namespace tmo::cli {
 
@@ -30,15 +31,22 @@ std::string agents_table(const std::vector<daemon::agent_entry>& agents,
          ago(a.since_ns, now), ago(a.last_activity_ns, now),
          queued.empty() ? "-" : terminal_safe(queued), terminal_safe(note)});
   }
+  return text_table(rows);
+}
+
+std::string text_table(const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) return "";
   std::vector<size_t> w(rows[0].size(), 0);
   for (auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i)
+      w[i] = std::max(w[i], display_columns(r[i]));
   std::string out;
   for (auto& r : rows) {
     std::string line;
     for (size_t i = 0; i < r.size(); ++i) {
       line += r[i];
-      if (i + 1 < r.size()) line += std::string(w[i] - r[i].size() + 2, ' ');
+      if (i + 1 < r.size() && i < w.size())
+        line += std::string(w[i] - display_columns(r[i]) + 2, ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";

@@ -67,6 +67,10 @@ std::string ago(int64_t then_ns, int64_t now_ns);
 std::string agents_table(const std::vector<daemon::agent_entry>& agents,
                          int64_t now_ns);
 
+// Rows as aligned columns (two spaces apart), the first row the header;
+// cells must already be terminal_safe().
+std::string text_table(const std::vector<std::vector<std::string>>& rows);
+
 void register_events(CLI::App& app, context& ctx);
 // cmd_repair.cpp: `tmo events repair`, and the file damage verify prints.
 void register_events_repair(CLI::App* events, context& ctx);
@@ -81,6 +85,9 @@ void register_apply(CLI::App& app, context& ctx);
 void register_classify(CLI::App& app, context& ctx);
 void register_hook(CLI::App& app, context& ctx);
 void register_profiles(CLI::App& app, context& ctx);
+void register_approvals(CLI::App& app, context& ctx);
+// cmd_approvals_log.cpp: explain, what-if, report (read the log).
+void register_approvals_log(CLI::App* approvals, context& ctx);
 
 // The user's profile files (daemon/profile_files.hpp).
 using daemon::load_user_profiles;

@@ -5,8 +5,8 @@
 //
 // It fails closed: when the daemon is not running, is slow (over 2 s) or
 // says anything unexpected, it prints nothing and exits 0, which leaves the
-// dialog on screen for a person. Until [approvals] the daemon's decision
-// is always "ask the person" (nothing printed).
+// dialog on screen for a person. The daemon's approvals decide: allow or
+// deny when a rule or the deny list does, nothing when a person must.
 #include <unistd.h>
 
 #include <chrono>
@@ -39,10 +39,16 @@ int run_hook(const context& ctx, const hook_options& o) {
   if (!r) return exit_ok;
   auto& decision = r->decision;
   if (decision == "allow" || decision == "deny") {
-    nlohmann::json out = {{"hookSpecificOutput",
-                           {{"hookEventName", "PermissionRequest"},
-                            {"decision", {{"behavior", decision}}}}}};
-    write_out(out.dump() + "\n");
+    nlohmann::json d = {{"behavior", decision}};
+    // A denial tells the model why, so it can take another way.
+    if (decision == "deny")
+      d["message"] = "tmo denied this (" + r->id + "): " + r->reason;
+    nlohmann::json out = {
+        {"hookSpecificOutput",
+         {{"hookEventName", "PermissionRequest"}, {"decision", d}}}};
+    write_out(
+        out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+        "\n");
   }
   return exit_ok;
 }

@@ -142,7 +142,12 @@ int print_status(const std::string& dir, const std::string& output) {
     for (auto& a : r->agents) {
       if (a.name.rfind(t.name + "/", 0) != 0) continue;
       mine.push_back(a);
-      if (parse_agent_state(a.state) == agent_state::waiting_approval) {
+      // A dialog the approvals know has its id below; one they don't (a
+      // simulated agent's) is listed as the screen shows it.
+      bool known = false;
+      for (auto& p : r->pending_approvals) known |= p.agent == a.name;
+      if (parse_agent_state(a.state) == agent_state::waiting_approval &&
+          !known) {
         ++n_approvals;
         approvals += "  " + a.name + ": " + a.waiting_on + "\n";
       }
@@ -178,9 +183,19 @@ int print_status(const std::string& dir, const std::string& output) {
              std::to_string(sum.commits) + ", reminders " +
              std::to_string(sum.reminders) + "\n";
   }
-  if (!teams.empty()) {
-    out += "\npending approvals: " + std::to_string(n_approvals) + "\n" +
-           approvals;
+  std::string known;
+  for (auto& p : r->pending_approvals) {
+    ++n_approvals;
+    known += "  " + p.id + "  " + p.agent + ": " + p.tool + ": " +
+             (p.command.empty() ? p.target : p.command) + "  (" +
+             ago(p.since_ns, now) + ")" +
+             (p.flagged.empty() ? "" : "  " + p.flagged) + "\n";
+  }
+  if (!teams.empty() || n_approvals) {
+    out += "\npending approvals: " + std::to_string(n_approvals) +
+           (r->pending_approvals.empty() ? ""
+                                         : " (tmo approvals approve|deny ID)") +
+           "\n" + known + approvals;
     out += "undelivered messages: " + std::to_string(n_undelivered) + "\n" +
            undelivered;
   }
@@ -193,6 +208,7 @@ void register_up(CLI::App& app, context& ctx) {
   auto opts = std::make_shared<daemon_options>();
   auto stuck = std::make_shared<std::string>("10m");
   auto commit_after = std::make_shared<std::string>("30m");
+  auto remind_after = std::make_shared<std::string>("10m");
   auto* up =
       app.add_subcommand("up", "Start tmo (the actor system) for a data dir");
   up->footer(
@@ -228,17 +244,29 @@ void register_up(CLI::App& app, context& ctx) {
   up->add_flag("--auto-commit", opts->auto_commit,
                "commit the agent's work instead (git add -A; git commit)");
   add_data_dir(up, ctx);
-  up->callback([&ctx, fg, opts, stuck, commit_after] {
-    ctx.run = [&ctx, fg, opts, stuck, commit_after] {
+  auto deny_list = std::make_shared<std::string>("ask");
+  up->add_option("--deny-list", *deny_list,
+                 "what a command on the deny list gets: ask (a person "
+                 "decides, the request flagged) or deny (refused at once)")
+      ->check(CLI::IsMember({"ask", "deny"}))
+      ->capture_default_str();
+  up->add_option("--remind-after", *remind_after,
+                 "an approval request nobody answered this long raises an "
+                 "escalation (default 10m)");
+  up->callback([&ctx, fg, opts, stuck, commit_after, remind_after, deny_list] {
+    ctx.run = [&ctx, fg, opts, stuck, commit_after, remind_after, deny_list] {
       auto d = parse_duration(*stuck, "--stuck-after");
       auto c = parse_duration(*commit_after, "--commit-after");
-      for (auto* r : {&d, &c})
+      auto a = parse_duration(*remind_after, "--remind-after");
+      for (auto* r : {&d, &c, &a})
         if (!*r) {
           std::fprintf(stderr, "tmo: %s\n", r->error().message().c_str());
           return exit_usage;
         }
       opts->stuck_after_ns = *d;
       opts->commit_after_ns = *c;
+      opts->remind_after_ns = *a;
+      opts->deny_list_denies = *deny_list == "deny";
       return *fg ? run_foreground(ctx.data_dir, *opts)
                  : start_background(ctx.data_dir, *opts);
     };

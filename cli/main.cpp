@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
   register_classify(app, ctx);
   register_hook(app, ctx);
   register_profiles(app, ctx);
+  register_approvals(app, ctx);
   register_completion(app, ctx);
 
   try {

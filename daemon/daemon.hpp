@@ -21,7 +21,9 @@ struct daemon_options {
   double sim_speed = 1.0;  // 2.0: simulated agents work twice as fast
   int64_t stuck_after_ns = 600'000'000'000;     // blocked or waiting: escalate
   int64_t commit_after_ns = 1'800'000'000'000;  // busy, no commit: remind
-  bool auto_commit = false;                     // ...or commit for it
+  int64_t remind_after_ns = 600'000'000'000;    // an approval waits: escalate
+  bool deny_list_denies = false;       // a deny-list hit is denied, not asked
+  bool auto_commit = false;            // ...or commit for it
   std::string scheduler = "stealing";  // CAF's policy: stealing or sharing
   std::string tmux_socket;  // tmux -L name; "" = default_tmux_socket(dir)
 };

@@ -394,11 +394,15 @@ struct schedule_list_request {
 };
 
 struct hook_reply {
-  std::string decision;  // "", "allow" or "deny"; "" until [approvals]
+  std::string decision;  // "" (a person decides), "allow" or "deny"
+  std::string reason;    // why, for the agent
+  std::string id;        // the approval request, for a PermissionRequest
   uint64_t seq = 0;      // of hook.received
   template <class F>
   void fields(F& f) {
     f("decision", decision);
+    f("reason", reason, need::omit_empty);
+    f("id", id, need::omit_empty);
     f("seq", seq);
   }
 };
@@ -418,6 +422,169 @@ struct hook_request {
   }
 };
 
+// ---- approvals --------------------------------------------------------------
+
+// A request waiting for a person.
+struct approval_entry {
+  std::string id;  // "a-12"
+  std::string agent;
+  std::string tool;
+  std::string command;
+  std::string target;
+  std::string cwd;
+  std::string source;   // hook | screen
+  std::string flagged;  // "deny-list:ENTRY: why"
+  std::string since;    // RFC 3339
+  int64_t since_ns = 0;
+  template <class F>
+  void fields(F& f) {
+    f("id", id);
+    f("agent", agent);
+    f("tool", tool);
+    f("command", command);
+    f("target", target, need::omit_empty);
+    f("cwd", cwd, need::omit_empty);
+    f("source", source);
+    f("flagged", flagged, need::omit_empty);
+    f("since", since);
+    f("since_ns", since_ns);
+  }
+};
+
+struct rule_entry {
+  std::string id;  // "r-3", "preset:dev-basics/git-read", "builtin:tmo-send"
+  std::string tool;
+  std::string pattern;
+  std::string scope;   // "" (global), project:DIR, team:T, agent:T/N
+  std::string origin;  // learned | added | preset:NAME | builtin
+  std::string by;
+  std::string from_approval;
+  uint64_t seq = 0;
+  std::string since;  // "" for built-in rules
+  std::vector<std::string> examples, not_examples;
+  template <class F>
+  void fields(F& f) {
+    f("id", id);
+    f("tool", tool);
+    f("pattern", pattern);
+    f("scope", scope);
+    f("origin", origin);
+    f("by", by, need::omit_empty);
+    f("from_approval", from_approval, need::omit_empty);
+    f("seq", seq);
+    f("since", since, need::omit_empty);
+    f("examples", examples);
+    f("not_examples", not_examples);
+  }
+};
+
+struct approvals_list_reply {
+  std::vector<approval_entry> pending;  // oldest first
+  std::vector<rule_entry> rules;
+  std::vector<std::string> presets;  // enabled
+  template <class F>
+  void fields(F& f) {
+    f("pending", pending);
+    f("rules", rules);
+    f("presets", presets);
+  }
+};
+struct approvals_list_request {
+  static constexpr std::string_view verb = "approvals.list";
+  using reply = approvals_list_reply;
+  template <class F>
+  void fields(F&) {}
+};
+
+// What a decision or a rule change did.
+struct approvals_change_reply {
+  std::string id;                  // the approval or rule
+  std::string decision;            // allow | deny (decide)
+  std::vector<std::string> rules;  // learned, added, revoked or a preset's
+  std::string note;                // why no rule was learned, ...
+  std::vector<std::string> keys;   // pressed into the agent's dialog
+  std::string answer_error;        // why the dialog was not answered
+  uint64_t seq = 0;
+  template <class F>
+  void fields(F& f) {
+    f("id", id);
+    f("decision", decision, need::omit_empty);
+    f("rules", rules);
+    f("note", note, need::omit_empty);
+    f("keys", keys);
+    f("answer_error", answer_error, need::omit_empty);
+    f("seq", seq);
+  }
+};
+
+// A person's decision on a waiting request.
+struct approvals_decide_request {
+  static constexpr std::string_view verb = "approvals.decide";
+  using reply = approvals_change_reply;
+  std::string id;
+  bool allow = true;
+  bool always = false;
+  std::string scope;  // project (default) | team | agent | global
+  std::string as;     // the person
+  std::string reason;
+  template <class F>
+  void fields(F& f) {
+    f("id", id, need::required);
+    f("allow", allow, need::required);
+    f("always", always);
+    f("scope", scope);
+    f("as", as, need::required);
+    f("reason", reason);
+  }
+};
+
+struct approvals_rule_add_request {
+  static constexpr std::string_view verb = "approvals.rule_add";
+  using reply = approvals_change_reply;
+  std::string pattern;
+  std::string tool = "Bash";
+  std::string scope;  // "" | project:DIR | team:T | agent:T/N
+  std::vector<std::string> examples, not_examples;
+  std::string as;
+  template <class F>
+  void fields(F& f) {
+    f("pattern", pattern, need::required);
+    f("tool", tool);
+    f("scope", scope);
+    f("examples", examples);
+    f("not_examples", not_examples);
+    f("as", as, need::required);
+  }
+};
+
+struct approvals_rule_revoke_request {
+  static constexpr std::string_view verb = "approvals.rule_revoke";
+  using reply = approvals_change_reply;
+  std::string id;
+  std::string as;
+  std::string reason;
+  template <class F>
+  void fields(F& f) {
+    f("id", id, need::required);
+    f("as", as, need::required);
+    f("reason", reason);
+  }
+};
+
+struct approvals_preset_request {
+  static constexpr std::string_view verb = "approvals.preset";
+  using reply = approvals_change_reply;
+  std::string name;
+  bool enable = true;
+  std::string as;
+  template <class F>
+  void fields(F& f) {
+    f("name", name, need::required);
+    f("enable", enable, need::required);
+    f("as", as, need::required);
+  }
+};
+
 struct status_reply {
   std::vector<team_entry> teams;
   std::vector<agent_entry> agents;  // with their counts
@@ -427,6 +594,7 @@ struct status_reply {
   std::string tmux_socket;
   uint64_t pending_checkins = 0;
   std::optional<checkin_entry> next_checkin;
+  std::vector<approval_entry> pending_approvals;
   template <class F>
   void fields(F& f) {
     f("teams", teams);
@@ -437,6 +605,7 @@ struct status_reply {
     f("tmux_socket", tmux_socket);
     f("pending_checkins", pending_checkins);
     f("next_checkin", next_checkin, need::omit_empty);
+    f("pending_approvals", pending_approvals);
   }
 };
 struct status_request {

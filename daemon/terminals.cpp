@@ -76,6 +76,28 @@ void routed_terminal::deliver(const std::string& agent,
   (*t)->deliver(agent, message_id, text, std::move(done));
 }
 
+void routed_terminal::answer(
+    const std::string& agent, const std::string& word, const std::string& tool,
+    const std::string& what,
+    std::function<void(result<std::vector<std::string>>)> done) {
+  (void)tool;
+  (void)what;
+  {
+    std::lock_guard lock(mu_);
+    auto it = in_tmux_.find(agent);
+    if (it == in_tmux_.end() || !it->second)
+      return done(status::invalid_argument(
+          agent + " has no dialog tmo can answer (not in tmux)"));
+  }
+  auto t = tmux();
+  if (!t) return done(t.error());
+  (*t)->answer(agent, word,
+               [done](result<adapters::tmux_terminal::answered> a) {
+                 if (!a) return done(a.error());
+                 done(a->keys);
+               });
+}
+
 void routed_terminal::stop() {
   std::lock_guard lock(mu_);
   stopped_ = true;

@@ -13,13 +13,15 @@
 #include <mutex>
 #include <string>
 
+#include "actors/approvals.hpp"
 #include "actors/ports.hpp"
 #include "adapters/sim_agents.hpp"
 #include "adapters/tmux_terminal.hpp"
 
 namespace tmo::daemon {
 
-class routed_terminal final : public actors::terminal_port {
+class routed_terminal final : public actors::terminal_port,
+                              public actors::answer_port {
  public:
   routed_terminal(adapters::sim_fleet& sim, adapters::tmux_options tmux,
                   adapters::tmux_terminal::callbacks cb);
@@ -39,6 +41,13 @@ class routed_terminal final : public actors::terminal_port {
   // The tmux terminal, or an error when it could not start; started now if
   // it was not yet. Shared: a caller may go on using it while stop() runs.
   result<std::shared_ptr<adapters::tmux_terminal>> tmux();
+
+  // Answers the approval dialog on an agent's screen (tmux only: a
+  // simulated agent's dialog is answered by its simulated person).
+  void answer(
+      const std::string& agent, const std::string& word,
+      const std::string& tool, const std::string& what,
+      std::function<void(result<std::vector<std::string>>)> done) override;
 
   // Stops the tmux control client (the panes keep running).
   void stop();

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <future>
@@ -340,16 +341,41 @@ result<hook_reply> on_hook(server_context& c, const hook_request& req) {
                           call->command, call->session_id});
   if (!r) return r.error();
   if (!r->status) return r->status;
+  hook_reply out{"", "", "", r->seq};
   // Authoritative: Stop is idle; PermissionRequest is an approval with its
-  // exact command. Until [approvals] the person decides: the decision is
-  // empty.
+  // exact command, which the approvals decide: a rule or the deny list
+  // answers through the hook, anything else waits for a person at the
+  // dialog the CLI then draws.
   std::optional<agent_state> state;
   std::string detail;
   if (call->event == "Stop") {
     state = agent_state::idle;
   } else if (call->event == "PermissionRequest") {
-    state = agent_state::waiting_approval;
-    detail = call->tool + ": " + call->command;
+    actors::approvals::incoming in;
+    in.agent = req.agent;
+    in.tool = call->tool;
+    auto tool = actors::approvals::canonical_tool(call->tool);
+    if (tool == "Write" || tool == "Edit")
+      in.target = call->target.empty() ? call->command : call->target;
+    else
+      in.command = call->command;
+    in.cwd = call->cwd;
+    in.source = "hook";
+    in.description = call->description;
+    in.suggestions = call->suggestions;
+    auto d = ask<actors::approval_reply>(c, c.approvals,
+                                         actors::approval_ask_atom_v, in);
+    if (d && d->status) {
+      out.id = d->id;
+      if (d->decision == "allow" || d->decision == "deny") {
+        out.decision = d->decision;
+        out.reason = d->reason;
+      }
+    }
+    if (out.decision.empty()) {
+      state = agent_state::waiting_approval;
+      detail = call->tool + ": " + call->command;
+    }
   }
   // Through the terminal when there is one, in order with what the screen
   // says after it.
@@ -363,7 +389,116 @@ result<hook_reply> on_hook(server_context& c, const hook_request& req) {
       caf::anon_send(c.orchestrator, actors::observe_atom_v,
                      actors::observation{req.agent, *state, detail});
   }
-  return hook_reply{"", r->seq};
+  return out;
+}
+
+// ---- approvals
+// ----------------------------------------------------------------
+
+approvals_change_reply change_of(const actors::approval_reply& r) {
+  approvals_change_reply out;
+  out.id = r.id;
+  out.decision = r.decision;
+  out.rules = r.rule_ids;
+  out.note = r.note;
+  out.keys = r.keys;
+  out.answer_error = r.answer_error;
+  out.seq = r.seq;
+  return out;
+}
+
+result<approvals_change_reply> changed(result<actors::approval_reply> r) {
+  if (!r) return r.error();
+  if (!r->status) return r->status;
+  return change_of(*r);
+}
+
+approval_entry approval_of(const actors::approvals::pending_request& p) {
+  approval_entry e;
+  e.id = p.id;
+  e.agent = p.agent;
+  e.tool = p.tool;
+  e.command = p.command;
+  e.target = p.target;
+  e.cwd = p.cwd;
+  e.source = p.source;
+  e.flagged = p.flagged;
+  e.since = events::format_time(p.since_ns);
+  e.since_ns = p.since_ns;
+  return e;
+}
+
+// a-2 before a-10.
+void by_number(std::vector<approval_entry>& v) {
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.since_ns != b.since_ns ? a.since_ns < b.since_ns : a.id < b.id;
+  });
+}
+
+result<approvals_list_reply> on_approvals_list(server_context& c,
+                                               const approvals_list_request&) {
+  auto v = ask<actors::approvals_view>(c, c.approvals, actors::get_atom_v);
+  if (!v) return v.error();
+  approvals_list_reply out;
+  for (auto& p : v->pending) out.pending.push_back(approval_of(p));
+  by_number(out.pending);
+  for (auto& r : v->rules) {
+    rule_entry e;
+    e.id = r.r.id;
+    e.tool = r.r.tool;
+    e.pattern = r.r.pattern;
+    e.scope = r.r.scope;
+    e.origin = r.origin;
+    e.by = r.by;
+    e.from_approval = r.from_approval;
+    e.seq = r.seq;
+    if (r.time_ns) e.since = events::format_time(r.time_ns);
+    e.examples = r.r.examples;
+    e.not_examples = r.r.not_examples;
+    out.rules.push_back(std::move(e));
+  }
+  out.presets = v->presets;
+  return out;
+}
+
+result<approvals_change_reply> on_approvals_decide(
+    server_context& c, const approvals_decide_request& req) {
+  actors::approvals::person_decision d;
+  d.id = req.id;
+  d.allow = req.allow;
+  d.always = req.always;
+  d.scope_kind = req.scope;
+  d.as = req.as;
+  d.reason = req.reason;
+  return changed(ask<actors::approval_reply>(
+      c, c.approvals, actors::approval_decide_atom_v, d));
+}
+
+result<approvals_change_reply> on_approvals_rule_add(
+    server_context& c, const approvals_rule_add_request& req) {
+  actors::approvals::rule_request r;
+  r.pattern = req.pattern;
+  r.tool = req.tool;
+  r.scope = req.scope;
+  r.examples = req.examples;
+  r.not_examples = req.not_examples;
+  r.by = "person:" + req.as;
+  return changed(
+      ask<actors::approval_reply>(c, c.approvals, actors::rule_add_atom_v, r));
+}
+
+result<approvals_change_reply> on_approvals_rule_revoke(
+    server_context& c, const approvals_rule_revoke_request& req) {
+  return changed(ask<actors::approval_reply>(c, c.approvals,
+                                             actors::rule_revoke_atom_v, req.id,
+                                             "person:" + req.as, req.reason));
+}
+
+result<approvals_change_reply> on_approvals_preset(
+    server_context& c, const approvals_preset_request& req) {
+  return changed(ask<actors::approval_reply>(c, c.approvals,
+                                             actors::preset_atom_v, req.name,
+                                             req.enable, "person:" + req.as));
 }
 
 result<status_reply> on_status(server_context& c, const status_request&) {
@@ -390,6 +525,12 @@ result<status_reply> on_status(server_context& c, const status_request&) {
   out.tmux_socket = c.tmux_socket;
   out.pending_checkins = checkins->size();
   if (!checkins->empty()) out.next_checkin = checkin_of(checkins->front());
+  auto approvals =
+      ask<actors::approvals_view>(c, c.approvals, actors::get_atom_v);
+  if (!approvals) return approvals.error();
+  for (auto& p : approvals->pending)
+    out.pending_approvals.push_back(approval_of(p));
+  by_number(out.pending_approvals);
   return out;
 }
 
@@ -405,11 +546,13 @@ status serving(server_context& c) {
     if (c.rebuilt) return *c.rebuilt;
   }
   status out;
-  for (int i = 0; i < 2 && out; ++i) {
-    auto h = i == 0 ? ask<actors::record_reply>(c, c.orchestrator,
-                                                actors::health_atom_v)
-                    : ask<actors::record_reply>(c, c.scheduler,
-                                                actors::health_atom_v);
+  for (int i = 0; i < 3 && out; ++i) {
+    auto h =
+        i == 0 ? ask<actors::record_reply>(c, c.orchestrator,
+                                           actors::health_atom_v)
+        : i == 1
+            ? ask<actors::record_reply>(c, c.scheduler, actors::health_atom_v)
+            : ask<actors::record_reply>(c, c.approvals, actors::health_atom_v);
     if (!h) return h.error();  // not known yet: asked again next time
     out = h->status;
   }
@@ -459,6 +602,11 @@ constexpr verb_entry table[] = {
     verb<schedule_list_request, on_schedule_list>(),
     verb<schedule_cancel_request, on_schedule_cancel>(),
     verb<hook_request, on_hook>(),
+    verb<approvals_list_request, on_approvals_list>(),
+    verb<approvals_decide_request, on_approvals_decide>(),
+    verb<approvals_rule_add_request, on_approvals_rule_add>(),
+    verb<approvals_rule_revoke_request, on_approvals_rule_revoke>(),
+    verb<approvals_preset_request, on_approvals_preset>(),
     verb<status_request, on_status>(),
 };
 

@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/approvals.hpp"
 #include "actors/orchestrator.hpp"
 #include "actors/projections.hpp"
 #include "actors/scheduler.hpp"
@@ -41,6 +42,7 @@ struct server_context {
   actors::orchestrator_actor orchestrator;
   actors::scheduler_actor scheduler;
   actors::projection_host_actor projections;
+  actors::approvals_actor approvals;
   routed_terminal* terminal = nullptr;
   store::event_log* log = nullptr;
   std::string data_dir;

@@ -1,8 +1,10 @@
 #include "daemon/wiring.hpp"
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "adapters/hooks.hpp"
 
@@ -14,6 +16,7 @@ struct wiring::slots {
   std::mutex mu;
   actors::orchestrator_actor orchestrator;
   actors::scheduler_actor scheduler;
+  actors::approvals_actor approvals;
   actors::orchestrator_actor router() {
     std::lock_guard lock(mu);
     return orchestrator;
@@ -52,6 +55,29 @@ adapters::tmux_options tmux_options_for(const std::string& dir,
   return tmux;
 }
 
+// The approval request a screen shows, from the pane watcher's detail
+// ("TOOL: COMMAND-OR-FILE", or the command alone).
+std::optional<actors::approvals::incoming> approval_on_screen(
+    const std::string& agent, const std::string& detail) {
+  actors::approvals::incoming in;
+  in.agent = agent;
+  in.source = "screen";
+  auto colon = detail.find(": ");
+  std::string what = detail;
+  if (colon != std::string::npos && colon > 0 &&
+      detail.find(' ') == colon + 1 &&
+      detail.find_first_of(" \t/'\"$") >= colon) {
+    in.tool = detail.substr(0, colon);
+    what = detail.substr(colon + 2);
+  } else {
+    in.tool = "Bash";
+  }
+  if (what.empty()) return std::nullopt;
+  auto tool = actors::approvals::canonical_tool(in.tool);
+  (tool == "Write" || tool == "Edit" ? in.target : in.command) = what;
+  return in;
+}
+
 }  // namespace
 
 wiring::wiring(caf::actor_system& sys, store::event_log& log,
@@ -83,6 +109,17 @@ wiring::wiring(caf::actor_system& sys, store::event_log& log,
                    const std::string& detail) {
     caf::anon_send(s->router(), actors::observe_atom_v,
                    actors::observation{agent, state, detail});
+    // An approval dialog on screen goes to the approvals, which know it
+    // when a hook told of it first; and so does its going away.
+    std::lock_guard lock(s->mu);
+    if (!s->approvals) return;
+    if (state != agent_state::waiting_approval) {
+      caf::anon_send(s->approvals, actors::observe_atom_v,
+                     actors::observation{agent, state, detail});
+      return;
+    }
+    if (auto in = approval_on_screen(agent, detail))
+      caf::anon_send(s->approvals, actors::approval_ask_atom_v, *in);
   };
   // A changed screen is recorded by the orchestrator.
   cb.snapshot = [s](const std::string& agent, const std::string& hash,
@@ -119,7 +156,20 @@ wiring::wiring(caf::actor_system& sys, store::event_log& log,
     s->orchestrator = orch;
     s->scheduler = sched;
   }
-  // The projections: agent_stats follows the log, five times a second.
+  actors::approvals_config approvals;
+  if (const char* home = std::getenv("HOME")) approvals.home = home;
+  approvals.remind_after_ns = opts.remind_after_ns;
+  if (opts.deny_list_denies)
+    approvals.on_deny = actors::approvals::deny_action::deny;
+  auto appr =
+      sys.spawn(actors::approvals_service, &port_, &clock_,
+                static_cast<actors::answer_port*>(terminal_.get()), approvals);
+  {
+    std::lock_guard lock(s->mu);
+    s->approvals = appr;
+  }
+  // The projections: agent_stats and approvals follow the log, five times
+  // a second.
   auto projections =
       sys.spawn(actors::projection_host, &log, int64_t{200'000'000});
 
@@ -127,6 +177,7 @@ wiring::wiring(caf::actor_system& sys, store::event_log& log,
   ctx_.orchestrator = orch;
   ctx_.scheduler = sched;
   ctx_.projections = projections;
+  ctx_.approvals = appr;
   ctx_.terminal = terminal_.get();
   ctx_.log = &log;
   ctx_.data_dir = dir;
@@ -141,6 +192,7 @@ void wiring::stop() {
   sim_->stop();
   terminal_->stop();
   caf::anon_send_exit(ctx_.projections, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_.approvals, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.scheduler, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.orchestrator, caf::exit_reason::user_shutdown);
 }

@@ -54,6 +54,11 @@ struct Event {
     paneOpened @33 :PaneOpened;
     hookReceived @34 :HookReceived;
     agentAnswered @35 :AgentAnswered;
+    approvalRequested @36 :ApprovalRequested;
+    approvalDecided @37 :ApprovalDecided;
+    approvalAnswered @38 :ApprovalAnswered;
+    ruleLearned @39 :RuleLearned;
+    ruleRevoked @40 :RuleRevoked;
   }
 }
 
@@ -218,6 +223,63 @@ struct GitCommitted {
   projectDir @0 :Text;
   commitHash @1 :Text;
   filesChanged @2 :UInt32;
+}
+
+# --- approval/<id> ------------------------------------------------------------
+struct ApprovalRequested {   # an agent's CLI asks before it runs something
+  approvalId @0 :Text;       # "a-12"
+  agent @1 :Text;            # "TEAM/NAME"
+  tool @2 :Text;             # "Bash", "Write", "Edit", "shell", ...
+  command @3 :Text;          # Bash: the exact command
+  target @4 :Text;           # Write/Edit: the file
+  cwd @5 :Text;              # where it runs ("" = the project)
+  projectDir @6 :Text;       # the agent's project
+  source @7 :Text;           # hook | screen: what told tmo first
+  description @8 :Text;      # the agent's reason, when given
+  suggestions @9 :List(Text);  # the CLI's own rule suggestions (Claude's
+                             # permission_suggestions' ruleContent)
+  flagged @10 :Text;         # "deny-list:ENTRY: why" when the deny list
+                             # holds it for a person; "" otherwise
+}
+struct ApprovalDecided {
+  approvalId @0 :Text;
+  agent @1 :Text;
+  decision @2 :Text;         # allow | deny
+  scope @3 :Text;            # once | always
+  by @4 :Text;               # person:NAME | rule:ID | deny-list:ENTRY
+  waitedNs @5 :Int64;        # from approval.requested to this decision
+  tool @6 :Text;             # what was decided, so the event reads alone
+  command @7 :Text;
+  target @8 :Text;
+  reason @9 :Text;           # one line for a person
+}
+struct ApprovalAnswered {    # the decision reached the agent's CLI
+  approvalId @0 :Text;
+  agent @1 :Text;
+  channel @2 :Text;          # hook | screen
+  answer @3 :Text;           # yes | no (an "always" is answered yes-once:
+                             # tmo keeps the rule itself)
+  keys @4 :List(Text);       # screen: the tmux keys pressed
+  error @5 :Text;            # "" when the dialog went away; else why not
+}
+
+# --- rules ---------------------------------------------------------------------
+struct RuleLearned {
+  ruleId @0 :Text;           # "r-3", "preset:dev-basics/git-status"
+  tool @1 :Text;             # Bash | Write | Edit
+  pattern @2 :Text;          # docs/approvals.md has the grammar
+  scope @3 :Text;            # "" (global) | project:DIR | team:T | agent:T/N
+  origin @4 :Text;           # learned | added | preset:NAME
+  fromApproval @5 :Text;     # learned: the request a person answered
+  fromSeq @6 :UInt64;        # learned: that request's approval.requested
+  by @7 :Text;               # person:NAME
+  examples @8 :List(Text);   # must be allowed by it
+  notExamples @9 :List(Text);  # must not be
+}
+struct RuleRevoked {
+  ruleId @0 :Text;
+  by @1 :Text;
+  reason @2 :Text;
 }
 
 # --- anything else -----------------------------------------------------------

@@ -211,6 +211,12 @@ class event_log {
   // in one WriteBatch, so they can't disagree after a crash.
   virtual result<std::optional<std::string>> projection_get(
       std::string_view name, std::string_view key) = 0;
+  // Calls `fn` with every key and value of the projection, in key order,
+  // until it returns false.
+  virtual status projection_scan(
+      std::string_view name,
+      const std::function<bool(std::string_view key, std::string_view value)>&
+          fn) = 0;
   // 0 when the projection has none yet.
   virtual result<uint64_t> projection_checkpoint(std::string_view name) = 0;
   virtual status commit_projection(

@@ -18,6 +18,23 @@ result<std::optional<std::string>> log_impl::projection_get(
   return std::optional<std::string>{std::move(v)};
 }
 
+status log_impl::projection_scan(
+    std::string_view name,
+    const std::function<bool(std::string_view, std::string_view)>& fn) {
+  std::string lo = keys::projection_state(name, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, projections_cf()));
+  for (it->Seek(lo); it->Valid(); it->Next()) {
+    auto k = it->key();
+    if (!k.starts_with(lo)) break;
+    k.remove_prefix(lo.size());
+    auto v = it->value();
+    if (!fn(std::string_view(k.data(), k.size()),
+            std::string_view(v.data(), v.size())))
+      break;
+  }
+  return from_rocks(it->status(), dir_);
+}
+
 result<uint64_t> log_impl::projection_checkpoint(std::string_view name) {
   std::string v;
   auto s =

@@ -403,6 +403,51 @@ TEST(ApprovalRules, ABroadRuleStillDoesNotCoverRiskyFlags) {
   }
 }
 
+TEST(ApprovalRules, ProgramRunningFlagsOfFdTreeGitGrepAndNpmAreNotCovered) {
+  approvals::rule_set rules;
+  ASSERT_TRUE(rules.add(bash_rule("fd", "fd *", {"fd main"})));
+  ASSERT_TRUE(rules.add(bash_rule("tree", "tree *", {"tree src"})));
+  ASSERT_TRUE(rules.add(bash_rule("grep", "git grep *", {"git grep x"})));
+  ASSERT_TRUE(rules.add(bash_rule("npm", "npm run *", {"npm run build"})));
+  approvals::context ctx = approvals::example_context();
+  for (const char* cmd :
+       {"fd -x rm", "fd main --exec-batch sh", "tree -o /work/project/x",
+        "git grep -Ovim x", "git grep --open-files-in-pager=sh x",
+        "npm run build --script-shell=/tmp/evil"}) {
+    approvals::request q;
+    q.command = cmd;
+    EXPECT_EQ(decide(q, rules, {}, ctx).verdict, decision::ask) << cmd;
+  }
+}
+
+TEST(ApprovalRules, AWriteRuleForEverythingLeavesHooksAndAgentSettings) {
+  approvals::rule_set rules;
+  approvals::rule all;
+  all.id = "all";
+  all.tool = "Write";
+  all.pattern = "**";
+  ASSERT_TRUE(rules.add_unchecked(all));
+  approvals::context ctx = approvals::example_context();
+  approvals::request q;
+  q.tool = "Write";
+  q.path = "/work/project/src/main.cpp";
+  EXPECT_EQ(decide(q, rules, {}, ctx).verdict, decision::allow);
+  for (const char* p :
+       {"/work/project/.git/hooks/pre-commit", "/work/project/.envrc",
+        "/work/project/.claude/settings.json",
+        "/work/project/.github/workflows/ci.yml"}) {
+    q.path = p;
+    EXPECT_EQ(decide(q, rules, {}, ctx).verdict, decision::ask) << p;
+  }
+  approvals::rule hooks;
+  hooks.id = "hooks";
+  hooks.tool = "Write";
+  hooks.pattern = ".git/hooks/*";
+  ASSERT_TRUE(rules.add_unchecked(hooks));
+  q.path = "/work/project/.git/hooks/pre-commit";
+  EXPECT_EQ(decide(q, rules, {}, ctx).verdict, decision::allow);
+}
+
 TEST(ApprovalRules, WritableDirsAndCwdComeFromTheContext) {
   approvals::rule_set rules;
   ASSERT_TRUE(rules.add(bash_rule("echo", "echo *")));

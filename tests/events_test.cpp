@@ -19,8 +19,11 @@ TEST(KindTest, NamesDeriveFromUnionMembers) {
             "orchestrator.started");
   EXPECT_EQ(kind_from_name("checkin.fired"), Event::Payload::CHECKIN_FIRED);
   EXPECT_FALSE(kind_from_name("no.such_kind").has_value());
-  EXPECT_EQ(all_kinds().size(), 27u);
+  EXPECT_EQ(all_kinds().size(), 32u);
   EXPECT_EQ(kind_name(Event::Payload::HOOK_RECEIVED), "hook.received");
+  EXPECT_EQ(kind_name(Event::Payload::APPROVAL_REQUESTED),
+            "approval.requested");
+  EXPECT_EQ(kind_name(Event::Payload::RULE_REVOKED), "rule.revoked");
 }
 
 TEST(DraftTest, SealThenDecodeRoundTrips) {

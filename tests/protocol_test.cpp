@@ -82,6 +82,15 @@ TEST(Protocol, EveryRequestRoundTrips) {
   request_round_trips(schedule_list_request{});
   request_round_trips(hook_request{"claude", "alpha/dev-1", "{\"a\":1}"});
   request_round_trips(status_request{});
+  request_round_trips(approvals_list_request{});
+  request_round_trips(
+      approvals_decide_request{"a-3", true, true, "team", "ana", "fine"});
+  request_round_trips(
+      approvals_decide_request{"a-4", false, false, "", "bo", "no\nway"});
+  request_round_trips(approvals_rule_add_request{
+      "npm run *", "Bash", "project:/srv", {"npm run x"}, {"npm i"}, "ana"});
+  request_round_trips(approvals_rule_revoke_request{"r-2", "ana", "too wide"});
+  request_round_trips(approvals_preset_request{"dev-basics", false, "ana"});
 }
 
 TEST(Protocol, EveryReplyRoundTrips) {
@@ -101,8 +110,27 @@ TEST(Protocol, EveryReplyRoundTrips) {
   reply_round_trips<schedule_add_request>({"c-2"});
   reply_round_trips<schedule_cancel_request>({"c-2"});
   reply_round_trips<schedule_list_request>({{c, c}});
-  reply_round_trips<hook_request>({"", 99});
-  status_reply st{{team}, {an_agent()}, "/d", 4242, 99, "tmo-1", 2, c};
+  reply_round_trips<hook_request>({"", "", "", 99});
+  reply_round_trips<hook_request>({"deny", "on the deny list", "a-2", 99});
+  approval_entry ap{"a-2",
+                    "alpha/dev-1",
+                    "Bash",
+                    "npm test",
+                    "",
+                    "/srv",
+                    "hook",
+                    "deny-list:sudo: x",
+                    "2026-01-01T00:00:00Z",
+                    7};
+  rule_entry rule{"r-1",      "Bash",        "npm run *", "project:/srv",
+                  "learned",  "person:ana",  "a-2",       12,
+                  "2026-...", {"npm run a"}, {"npm i"}};
+  reply_round_trips<approvals_list_request>({{ap, ap}, {rule}, {"tmo-verbs"}});
+  reply_round_trips<approvals_decide_request>(
+      {"a-2", "allow", {"r-1"}, "", {"1"}, "", 40});
+  reply_round_trips<approvals_preset_request>(
+      {"dev-basics", "", {"preset:dev-basics/git-status"}, "note", {}, "", 0});
+  status_reply st{{team}, {an_agent()}, "/d", 4242, 99, "tmo-1", 2, c, {ap}};
   reply_round_trips<status_request>(st);
   st.next_checkin.reset();
   reply_round_trips<status_request>(st);

@@ -152,6 +152,10 @@ class log_impl final : public event_log {
   // --- projections.cpp ---
   result<std::optional<std::string>> projection_get(
       std::string_view name, std::string_view key) override;
+  status projection_scan(
+      std::string_view name,
+      const std::function<bool(std::string_view, std::string_view)>& fn)
+      override;
   result<uint64_t> projection_checkpoint(std::string_view name) override;
   status commit_projection(
       std::string_view name,
