@@ -69,6 +69,12 @@ struct profile {
   std::vector<std::string> rate_limit_not;  // lower case: warnings, not limits
   std::vector<std::string> exit;            // printed when the CLI has ended
   std::vector<dialog_spec> dialogs;
+  // The lines an approval's dialog may show below its options: its footer
+  // ("Esc to cancel", "Press enter to confirm or esc to cancel") or its
+  // box's bottom edge ("╰─"). Blank lines may follow as well; any other
+  // line means the options are text higher up the screen (an agent's
+  // transcript), not the CLI's dialog, and no approval is read.
+  std::vector<std::string> dialog_footers;
   // Approval headers to tool names: {"Bash command", "Bash"}.
   std::vector<std::pair<std::string, std::string>> tools;
   // The input line's prompt glyph ("❯", "›"): a line starting with it is

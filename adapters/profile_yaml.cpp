@@ -31,7 +31,7 @@ constexpr std::array<std::string_view, 7> states = {
     "rate_limited", "exited", "unknown"};
 
 // Every field of a profile file, in the order to_yaml() prints them.
-constexpr std::array<std::string_view, 26> fields = {"name",
+constexpr std::array<std::string_view, 27> fields = {"name",
                                                      "description",
                                                      "base",
                                                      "command",
@@ -41,6 +41,7 @@ constexpr std::array<std::string_view, 26> fields = {"name",
                                                      "busy",
                                                      "busy_spinners",
                                                      "approval",
+                                                     "dialog_footers",
                                                      "rate_limit",
                                                      "rate_limit_not",
                                                      "exit",
@@ -374,6 +375,7 @@ void read_fields(reader& r, const YAML::Node& root, profile& p,
   list("busy", p.busy);
   list("busy_spinners", p.busy_spinners);
   list("approval", p.approval);
+  list("dialog_footers", p.dialog_footers);
   list("rate_limit", p.rate_limit);
   list("rate_limit_not", p.rate_limit_not);
   list("exit", p.exit);
@@ -387,6 +389,14 @@ void read_fields(reader& r, const YAML::Node& root, profile& p,
                   quote_text(item.Scalar()) +
                       " has capitals, and the screen is matched in lower "
                       "case; write it in lower case");
+  // A footer of spaces would let any line follow a dialog's options.
+  if (auto n = root["dialog_footers"]; n && n.IsSequence())
+    for (const auto& item : n)
+      if (item.IsScalar() && !item.Scalar().empty() &&
+          detail::trim(item.Scalar()).empty())
+        r.error(item, "dialog_footers",
+                "a footer of spaces matches almost any line; give the text "
+                "of the line below the dialog's options");
   if (auto n = root["dialogs"]) read_dialogs(r, n, p);
   if (auto n = root["tools"])
     if (auto v = r.pairs(n, "tools")) p.tools = std::move(*v);
@@ -607,6 +617,7 @@ std::string to_yaml(const profile& p) {
   out += "busy: " + list(p.busy) + "\n";
   out += "busy_spinners: " + list(p.busy_spinners) + "\n";
   out += "approval: " + list(p.approval) + "\n";
+  out += "dialog_footers: " + list(p.dialog_footers) + "\n";
   out += "rate_limit: " + list(p.rate_limit) + "\n";
   out += "rate_limit_not: " + list(p.rate_limit_not) + "\n";
   out += "exit: " + list(p.exit) + "\n";

@@ -6,11 +6,14 @@
 //   2. Each kind of marker is looked for in a window of the last non-empty
 //      lines and its last line number kept: the dialog question (40
 //      lines), busy (12), rate limit (40), idle (12), exit (12).
-//   3. The most recent thing wins, in this order of precedence: a dead
+//   3. An approval question counts only when its options end the screen
+//      (the dialog's region: see classify() in screen_reader.hpp).
+//   4. The most recent thing wins, in this order of precedence: a dead
 //      pane; an exit message below everything live; a dialog or approval
 //      (with its options) that no input prompt has replaced; a rate limit
 //      not followed by a spinner; a spinner; the idle prompt; any list of
-//      options with a cursor (waiting_input); else unknown.
+//      options with a cursor that ends the screen (waiting_input); else
+//      unknown.
 // Everything is substring search over bounded lines: linear, no regexes.
 #include "adapters/screen_reader.hpp"
 
@@ -176,8 +179,10 @@ std::optional<option> parse_option(std::string_view raw) {
   return o;
 }
 
-// The numbered options from line `from` on: 1, 2, 3... in order.
-std::vector<option> options_after(const screen& s, size_t from) {
+// The numbered options from line `from` on: 1, 2, 3... in order. `last`,
+// when given, gets the line of the last one.
+std::vector<option> options_after(const screen& s, size_t from,
+                                  size_t* last = nullptr) {
   std::vector<option> out;
   for (size_t i = from; i < s.lines.size() && out.size() < 20; ++i) {
     auto o = parse_option(s.lines[i].raw);
@@ -190,8 +195,49 @@ std::vector<option> options_after(const screen& s, size_t from) {
       }
     }
     out.push_back(std::move(*o));
+    if (last) *last = i;
   }
   return out;
+}
+
+// Characters (UTF-8 code points) in `s`: its width in columns, wide
+// characters aside.
+size_t columns(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// The column where the text of `raw` starts, after spaces and a box's left
+// edge: "│      (esc)" -> 7.
+size_t text_column(std::string_view raw) {
+  size_t i = 0;
+  bool edge = false;
+  while (i < raw.size()) {
+    if (raw[i] == ' ') {
+      ++i;
+      continue;
+    }
+    std::string_view rest = raw.substr(i);
+    std::string_view b;
+    for (std::string_view e : {"│", "┃", "║"})
+      if (!edge && starts_with(rest, e)) b = e;
+    if (b.empty()) break;
+    i += b.size();
+    edge = true;
+  }
+  return columns(raw.substr(0, i));
+}
+
+// The column where the label of option `number` starts on its line:
+// " ❯ 1. Yes" -> 6.
+size_t label_column(std::string_view raw, int number) {
+  std::string mark = std::to_string(number) + ". ";
+  size_t at = raw.find(mark);
+  if (at == std::string_view::npos) return 0;
+  at += mark.size();
+  while (at < raw.size() && raw[at] == ' ') ++at;
+  return columns(raw.substr(0, at));
 }
 
 // "❯ No, exit" over "  Yes, I trust this folder": a list without numbers
@@ -342,12 +388,13 @@ std::vector<option> letter_options(std::string_view q) {
 
 // ---- approval details -------------------------------------------------
 
-// The lines of the dialog above the question, up to a rule or 15 lines.
+// The lines of the dialog above the question, up to a rule, a box's top
+// edge or 15 lines.
 std::vector<std::string> block_above(const screen& s, size_t question) {
   std::vector<std::string> out;
   for (size_t i = question; i-- > 0 && out.size() < 15;) {
     const auto& raw = s.lines[i].raw;
-    if (is_rule(raw)) break;
+    if (is_rule(raw) || starts_with(trim(raw), "╭")) break;  // its top
     if (trim(raw).empty()) continue;
     out.insert(out.begin(), std::string(unbox(raw)));
   }
@@ -500,6 +547,68 @@ std::string prompt_of(const screen& s, size_t question) {
   return std::string(unbox(s.lines[question].raw));
 }
 
+// ---- the dialog's region ---------------------------------------------
+
+// Whether line `i` is a footer the profile allows below a dialog's options.
+bool is_footer(const profile& p, const screen& s, size_t i) {
+  for (auto& f : p.dialog_footers)
+    if (contains(s.lines[i].norm, fold(f))) return true;
+  return false;
+}
+
+// Whether the options whose last line is `last` end the screen, as a CLI's
+// dialog does: below them only the last label's wrapped lines (right under
+// it, indented to its text), blank lines (a box's empty lines too) and
+// the profile's dialog footers.
+bool ends_screen(const profile& p, const screen& s, size_t last) {
+  auto o = parse_option(s.lines[last].raw);
+  size_t column = o ? label_column(s.lines[last].raw, o->number) : 0;
+  size_t i = last + 1;
+  while (column > 0 && i < s.lines.size() && !unbox(s.lines[i].raw).empty() &&
+         !parse_option(s.lines[i].raw) && !is_footer(p, s, i) &&
+         text_column(s.lines[i].raw) >= column)
+    ++i;
+  for (; i < s.lines.size(); ++i)
+    if (!unbox(s.lines[i].raw).empty() && !is_footer(p, s, i)) return false;
+  return true;
+}
+
+// Whether line `i` asks an approval: it holds one of the profile's
+// questions, and is not Codex's "Reason: ..." line (the agent's words).
+bool asks_approval(const profile& p, const screen& s, size_t i) {
+  if (p.approval_details == approval_layout::codex &&
+      starts_with(unbox(s.lines[i].raw), "Reason:"))
+    return false;
+  for (auto& a : p.approval)
+    if (contains(s.lines[i].norm, fold(a))) return true;
+  return false;
+}
+
+// The last line in [from, end) that asks an approval, or -1.
+long last_question(const profile& p, const screen& s, size_t from) {
+  for (size_t i = s.lines.size(); i-- > from;)
+    if (asks_approval(p, s, i)) return static_cast<long>(i);
+  return -1;
+}
+
+// Whether the approval asked on line `question` is the CLI's own dialog:
+// its options end the screen, and where the command is read below the
+// question (codex), no other question stands above it in the same dialog
+// (not parted from it by a list of options): a command whose lines show a
+// question and a "$ " line of their own would otherwise be read instead.
+bool genuine_approval(const profile& p, const screen& s, size_t question,
+                      size_t from) {
+  size_t last = 0;
+  if (options_after(s, question, &last).empty() || !ends_screen(p, s, last))
+    return false;
+  if (p.approval_details != approval_layout::codex) return true;
+  for (size_t i = question; i-- > from;) {
+    if (parse_option(s.lines[i].raw)) break;
+    if (asks_approval(p, s, i)) return false;
+  }
+  return true;
+}
+
 // ---- exits and prompts ------------------------------------------------
 
 // "user@host:~/proj$", "$", "root@box:/#", "% " (zsh): a shell's prompt.
@@ -562,16 +671,39 @@ bool input_holds(const profile& p, std::string_view input,
   return false;
 }
 
+namespace {
+
+// `v` without its whitespace.
+std::string squeeze(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v)
+    if (!std::isspace(static_cast<unsigned char>(c))) out += c;
+  return out;
+}
+
+}  // namespace
+
 bool contains_ignoring_space(std::string_view haystack,
                              std::string_view needle) {
-  auto squeeze = [](std::string_view v) {
-    std::string out;
-    out.reserve(v.size());
-    for (char c : v)
-      if (!std::isspace(static_cast<unsigned char>(c))) out += c;
-    return out;
-  };
   return squeeze(haystack).find(squeeze(needle)) != std::string::npos;
+}
+
+bool same_ignoring_space(std::string_view shown, std::string_view expected) {
+  std::string a = squeeze(shown);
+  return !a.empty() && a == squeeze(expected);
+}
+
+bool shows_request(const approval_info& a, std::string_view tool,
+                   std::string_view command) {
+  if (!tool.empty() && !a.tool.empty() && tool != a.tool) return false;
+  if (!a.command.empty()) return same_ignoring_space(a.command, command);
+  std::string_view file = trim(a.target);
+  command = trim(command);
+  if (file.empty()) return false;
+  return command == file ||
+         (command.size() > file.size() && ends_with(command, file) &&
+          command[command.size() - file.size() - 1] == '/');
 }
 
 // ---- public: classify -------------------------------------------------
@@ -641,7 +773,7 @@ screen_reading classify(const profile& p, std::string_view text,
       spec = &d;
     }
   }
-  long approval_q = last_with(s, dwin, p.approval);
+  long approval_q = last_question(p, s, dwin);
   if (p.keys == key_style::letters) {
     // aider asks on the last line, and only its answer ends the question.
     approval_q = -1;
@@ -653,6 +785,16 @@ screen_reading classify(const profile& p, std::string_view text,
     } else {
       question = -1;
     }
+  }
+  if (approval_q >= 0 && p.keys != key_style::letters &&
+      !genuine_approval(p, s, static_cast<size_t>(approval_q), dwin)) {
+    // What looks like an approval but is not the screen's bottom: text in
+    // the transcript, and so is any dialog above it.
+    if (approval_q > question) {
+      question = -1;
+      spec = nullptr;
+    }
+    approval_q = -1;
   }
   if (approval_q > question) {
     question = approval_q;
@@ -773,10 +915,11 @@ screen_reading classify(const profile& p, std::string_view text,
     out.evidence = s.lines[last].raw;
     return out;
   }
-  // Any list of options with a cursor near the bottom.
+  // Any list of options with a cursor that ends the screen.
   size_t owin = s.window_start(15);
-  auto opts = options_after(s, owin);
-  if (!opts.empty() &&
+  size_t last_option = 0;
+  auto opts = options_after(s, owin, &last_option);
+  if (!opts.empty() && ends_screen(p, s, last_option) &&
       std::any_of(opts.begin(), opts.end(),
                   [](const option& o) { return o.highlighted; })) {
     dialog_info d;

@@ -65,6 +65,25 @@ struct screen_reading {
 // Reads a screen. Only the last 200 lines are read, each up to 2,000
 // bytes; a dialog must be within the last 40 non-empty lines, a spinner
 // within the last 12. An empty or blank screen is unknown.
+//
+// An approval is read only from the CLI's own dialog, which is drawn at
+// the bottom of the screen: text an agent prints (a file it cats, a reply
+// quoting a dialog) sits in its transcript, above the CLI's input box or
+// spinner. So the question must be followed by its numbered options, and
+// the options by nothing but the last label's wrapped lines, blank lines
+// and the profile's `dialog_footers` ("Esc to cancel · Tab to amend",
+// "Press enter to confirm or esc to cancel", a box's bottom edge "╰─"):
+// any other line below them (the input box, a spinner, more output) and
+// what looked like a dialog is text, never an approval, and neither is a
+// dialog above it. The question is the lowest one on screen, so a real
+// dialog under a printed one is read, and its details come from its own
+// lines (up to the rule or box edge that opens it). Where the command is
+// read below the question (approval_details: codex), a second question in
+// the same dialog (no options between them: a command whose lines show a
+// question and a "$ " line) makes the reading unsure, and no approval is
+// read: a person looks. The aider style asks on the last line, which ends
+// the screen by itself. Any other list of options (waiting_input) must end
+// the screen the same way.
 screen_reading classify(const profile& p, std::string_view screen,
                         const clock_info& clock);
 
@@ -96,6 +115,20 @@ bool input_holds(const profile& p, std::string_view input,
 // both: how typed text is found in an input box that wraps it.
 bool contains_ignoring_space(std::string_view haystack,
                              std::string_view needle);
+
+// Whether the command (or file) a dialog shows is `expected`, the one a
+// request holds: equal once all whitespace is gone from both, as a dialog
+// wraps a long command over indented lines. Nothing is the same as an
+// empty command.
+bool same_ignoring_space(std::string_view shown, std::string_view expected);
+
+// Whether approval `a`, read from a screen, is the request for `tool` and
+// `command` (the command, or the file of a file tool): the same tool,
+// unless either is empty, and the same command (same_ignoring_space); a
+// file is the same path, or the request's path (a hook gives it absolute)
+// ends in the one the dialog shows ("/proj/notes.txt" and "notes.txt").
+bool shows_request(const approval_info& a, std::string_view tool,
+                   std::string_view command);
 
 // The keys that accept the trust dialog on this screen under the
 // profile's policy, or empty when the screen doesn't show one.

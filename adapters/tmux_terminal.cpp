@@ -350,16 +350,21 @@ struct tmux_terminal::impl {
 
   // ---- answering ---------------------------------------------------------
 
-  // Sends the keys of `word` for the approval on screen. One the agent is
-  // about to draw (a hook said it asked, or it reads busy) is waited for,
-  // up to `until` (steady clock; 0: answer_wait_ns from now).
+  // Sends the keys of `word` for the approval on screen, when it is
+  // `expect`'s (if given). One the agent is about to draw (a hook said it
+  // asked, or it reads busy) is waited for, up to `until` (steady clock;
+  // 0: answer_wait_ns from now).
   void answer(const std::string& agent, const std::string& word,
+              const std::optional<answer_expect>& expect,
               std::function<void(result<answered>)> done, int64_t until = 0) {
     auto* p = watcher.find(agent);
     if (p == nullptr)
       return done(status::not_found("no tmux pane for " + agent));
+    if (expect && expect->command.empty())
+      return done(status::invalid_argument("the request to answer on " + agent +
+                                           " has no command"));
     if (until == 0) until = now() + o.answer_wait_ns;
-    watcher.capture(*p, [this, agent, word, done,
+    watcher.capture(*p, [this, agent, word, expect, done,
                          until](const pane_watcher::screen_view* v) {
       auto* p = watcher.find(agent);
       if (p == nullptr || v == nullptr)
@@ -368,8 +373,8 @@ struct tmux_terminal::impl {
       bool expected = r.state == agent_state::busy ||
                       p->hook.expects_approval(p->state, now());
       if (!r.approval && expected && !p->dead && now() < until) {
-        at(now() + o.poll_ns * 4, [this, agent, word, done, until] {
-          answer(agent, word, done, until);
+        at(now() + o.poll_ns * 4, [this, agent, word, expect, done, until] {
+          answer(agent, word, expect, done, until);
         });
         return;
       }
@@ -378,6 +383,13 @@ struct tmux_terminal::impl {
                                      " is not asking for an approval (it is " +
                                      to_string(r.state) + ")"));
       auto& ap = *r.approval;
+      if (expect && !shows_request(ap, expect->tool, expect->command)) {
+        const std::string& shown = ap.command.empty() ? ap.target : ap.command;
+        return done(status::conflict(
+            "the approval on the screen of " + agent + " is for " + ap.tool +
+            " \"" + shown + "\", not the request's " + expect->tool + " \"" +
+            expect->command + "\"; nothing was pressed"));
+      }
       const std::vector<std::string>* keys = word == "yes"      ? &ap.yes
                                              : word == "always" ? &ap.always
                                              : word == "no"     ? &ap.no
@@ -511,8 +523,17 @@ void tmux_terminal::deliver(const std::string& agent,
 
 void tmux_terminal::answer(const std::string& agent, const std::string& word,
                            std::function<void(result<answered>)> done) {
-  impl_->post(
-      [p = impl_.get(), agent, word, done] { p->answer(agent, word, done); });
+  impl_->post([p = impl_.get(), agent, word, done] {
+    p->answer(agent, word, std::nullopt, done);
+  });
+}
+
+void tmux_terminal::answer(const std::string& agent, const std::string& word,
+                           const answer_expect& expect,
+                           std::function<void(result<answered>)> done) {
+  impl_->post([p = impl_.get(), agent, word, expect, done] {
+    p->answer(agent, word, expect, done);
+  });
 }
 
 void tmux_terminal::hooked(const std::string& agent, agent_state state,

@@ -144,12 +144,28 @@ class tmux_terminal final : public actors::terminal_port {
 
   // Answers the approval on the agent's screen: "yes", "always" or "no"
   // with the profile's keys. Refused when no approval shows, or it has no
-  // such option.
+  // such option. Only the CLI's own dialog at the bottom of the screen is
+  // an approval (classify()); a dialog printed in the transcript is not.
   struct answered {
     std::vector<std::string> keys;
     std::string tool, command;
   };
   void answer(const std::string& agent, const std::string& word,
+              std::function<void(result<answered>)> done);
+
+  // The request an answer is for, as the hook or the screen told it: the
+  // tool and the command (or, for a file tool, the file).
+  struct answer_expect {
+    std::string tool;     // not compared when empty (or the screen's is)
+    std::string command;  // required
+  };
+  // The same, for that request only: the screen is read first, and when
+  // the approval it shows is another one (shows_request(): another tool,
+  // another command whitespace aside, as a dialog wraps a long one, or
+  // another file) the answer is refused with status conflict and no key
+  // is pressed. An empty expected command is invalid_argument.
+  void answer(const std::string& agent, const std::string& word,
+              const answer_expect& expect,
               std::function<void(result<answered>)> done);
 
   // A hook of the agent's CLI told its state (Stop: idle; PermissionRequest:

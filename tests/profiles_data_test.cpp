@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 
 // Today's profiles as the C++ initialisers in adapters/profiles.cpp had
 // them before they became YAML (copied verbatim; approval_details spells out
-// what the code chose by name then).
+// what the code chose by name then; dialog_footers came later, with the
+// rule that an approval's options end the screen).
 std::vector<profile> todays_profiles() {
   std::vector<profile> ps;
 
@@ -45,6 +46,7 @@ std::vector<profile> todays_profiles() {
   claude.busy = {"esc to interrupt"};
   claude.busy_spinners = {"·", "✢", "✳", "✶", "✻", "✽", "*"};
   claude.approval = {"Do you want to"};
+  claude.dialog_footers = {"Esc to cancel"};
   claude.rate_limit = {"usage limit reached", "limit reached",
                        "you've hit your",     "limit will reset",
                        "rate_limit_error",    "api error: 429"};
@@ -86,6 +88,7 @@ std::vector<profile> todays_profiles() {
   codex.approval = {"Would you like to run the following command?",
                     "Would you like to make the following edits?",
                     "Would you like to"};
+  codex.dialog_footers = {"Press enter to confirm or esc to cancel"};
   codex.rate_limit = {"usage limit", "rate limit reached", "status: 429",
                       "429 too many requests"};
   codex.rate_limit_not = {"approaching"};
@@ -120,6 +123,7 @@ std::vector<profile> todays_profiles() {
   gemini.busy_spinners = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
   gemini.approval = {"Allow execution of", "Apply this change?",
                      "Do you want to proceed?"};
+  gemini.dialog_footers = {"╰─"};
   gemini.rate_limit = {"quota exceeded",      "reached your daily",
                        "usage limit reached", "resource_exhausted",
                        "rate limit",          "status 429"};
@@ -176,6 +180,7 @@ void expect_same(const profile& got, const profile& want) {
   EXPECT_EQ(got.busy, want.busy);
   EXPECT_EQ(got.busy_spinners, want.busy_spinners);
   EXPECT_EQ(got.approval, want.approval);
+  EXPECT_EQ(got.dialog_footers, want.dialog_footers);
   EXPECT_EQ(got.rate_limit, want.rate_limit);
   EXPECT_EQ(got.rate_limit_not, want.rate_limit_not);
   EXPECT_EQ(got.exit, want.exit);
@@ -371,6 +376,8 @@ TEST(ProfileFile, EachMistakeIsNamedWithItsLineAndColumn) {
             "it on screen");
   EXPECT_EQ(first_error(head + "rate_limit: [\"Rate Limit\"]\n").substr(0, 40),
             "p.yaml:3:14: rate_limit: \"Rate Limit\" ha");
+  EXPECT_EQ(first_error(head + "dialog_footers: [\"  \"]\n").substr(0, 52),
+            "p.yaml:3:18: dialog_footers: a footer of spaces matc");
   EXPECT_EQ(first_error(head + "base: nosuch\n").substr(0, 42),
             "p.yaml:3:7: base: no profile \"nosuch\" to s");
   EXPECT_EQ(first_error(""),

@@ -228,6 +228,79 @@ TEST(ProfileScreens, BusyIdleAndExitedOfTheRealClis) {
         << w.profile << "/" << w.name;
 }
 
+// The rule: tmo presses keys only on a genuine dialog, the CLI's
+// own at the bottom of the screen. Crafted screens of each CLI show an
+// approval dialog's text in the agent's transcript (a file it cats, a
+// reply quoting one) above the idle input box, a spinner, or more output.
+TEST(ProfileScreens, ADialogInTheTranscriptIsNeverAnApproval) {
+  for (std::string cli : {"claude", "codex", "gemini"}) {
+    for (auto [name, state] : std::vector<std::pair<std::string, agent_state>>{
+             {"crafted-transcript-dialog-idle", agent_state::idle},
+             {"crafted-transcript-dialog-busy", agent_state::busy},
+             {"crafted-transcript-dialog-output", agent_state::unknown}}) {
+      auto r = read_golden(cli, name);
+      EXPECT_EQ(r.state, state) << cli << "/" << name;
+      EXPECT_FALSE(r.approval) << cli << "/" << name;
+      EXPECT_FALSE(r.dialog) << cli << "/" << name;
+    }
+    // A real dialog under a printed one: the real one's command.
+    auto real = read_golden(cli, "crafted-real-dialog-under-fake");
+    ASSERT_EQ(real.state, agent_state::waiting_approval) << cli;
+    EXPECT_EQ(real.approval->command, "npm run build") << cli;
+    EXPECT_FALSE(real.approval->yes.empty()) << cli;
+  }
+  // Codex reads the command below its question: a command whose lines show
+  // a question and a "$ " line of their own leaves the reading unsure, and
+  // a person answers.
+  auto unsure = read_golden("codex", "crafted-command-shows-a-question");
+  EXPECT_FALSE(unsure.approval);
+  EXPECT_NE(unsure.state, agent_state::waiting_approval);
+}
+
+// What may follow a dialog's options is the profile's data: without its
+// footer the same real screen is no approval.
+TEST(ProfileScreens, TheFootersThatMayFollowADialogAreTheProfiles) {
+  for (auto [cli, name] : std::vector<std::pair<std::string, std::string>>{
+           {"claude", "real-approval-bash"},
+           {"codex", "real-approval"},
+           {"gemini", "real-approval"}}) {
+    profile p = *find_profile(cli);
+    auto text = read_file(screens_dir() / cli / (name + ".txt"));
+    EXPECT_EQ(classify(p, text, golden_clock()).state,
+              agent_state::waiting_approval)
+        << cli;
+    p.dialog_footers.clear();
+    EXPECT_NE(classify(p, text, golden_clock()).state,
+              agent_state::waiting_approval)
+        << cli;
+  }
+}
+
+// A narrow pane wraps the last option's label: its lines, indented to the
+// label, still belong to the dialog; a line less indented does not.
+TEST(ProfileScreens, TheLastOptionsWrappedLabelIsPartOfTheDialog) {
+  const auto& codex = *find_profile("codex");
+  std::string head =
+      "  Would you like to run the following command?\n"
+      "\n"
+      "  $ npm run build\n"
+      "\n"
+      "\u203a 1. Yes, proceed (y)\n"
+      "  2. Yes, and don't ask again for commands that start with\n"
+      "     `npm run build` (p)\n"
+      "  3. No, and tell Codex what to do\n";
+  auto r = classify(codex,
+                    head +
+                        "     differently (esc)\n\n"
+                        "  Press enter to confirm or esc to cancel\n",
+                    golden_clock());
+  ASSERT_EQ(r.state, agent_state::waiting_approval);
+  EXPECT_EQ(r.approval->command, "npm run build");
+  EXPECT_EQ(r.approval->yes, std::vector<std::string>{"y"});
+  EXPECT_FALSE(
+      classify(codex, head + "  differently (esc)\n", golden_clock()).approval);
+}
+
 TEST(ProfileScreens, RateLimitsAndTheirResets) {
   auto c = read_golden("claude", "synthetic-rate-limit");
   ASSERT_EQ(c.state, agent_state::rate_limited);
@@ -266,6 +339,42 @@ TEST(InputBox, LongTextsAndPastePlaceholders) {
   EXPECT_EQ(codex.paste_over, 500u);
   EXPECT_TRUE(gemini.paste_escapes);
   EXPECT_FALSE(codex.paste_escapes);
+}
+
+// An answer's request and the dialog on screen: the same command once
+// whitespace is gone (a dialog wraps and indents a long one).
+TEST(InputBox, ACommandIsTheSameWhitespaceAside) {
+  struct pair {
+    const char* shown;
+    const char* expected;
+    bool same;
+  };
+  for (auto c :
+       std::vector<pair>{{"npm run bu\n   ild --x", "npm run build --x", true},
+                         {"make test", "make  test ", true},
+                         {"make test", "make test && rm -rf ~", false},
+                         {"npm run build", "npm run", false},
+                         {"", "", false},
+                         {" \n", "", false}})
+    EXPECT_EQ(same_ignoring_space(c.shown, c.expected), c.same)
+        << c.shown << " / " << c.expected;
+}
+
+// The request an answer is for, against the approval a screen shows.
+TEST(InputBox, AnApprovalShowsTheRequestOfItsToolAndCommand) {
+  auto bash = *read_golden("claude", "real-approval-bash").approval;
+  EXPECT_TRUE(shows_request(bash, "Bash", "npm run build"));
+  EXPECT_TRUE(shows_request(bash, "", "npm  run build"));
+  EXPECT_FALSE(shows_request(bash, "Bash", "npm run lint"));
+  EXPECT_FALSE(shows_request(bash, "Write", "npm run build"));
+  // A file: the hook gives its absolute path, the dialog the relative one.
+  auto write = *read_golden("claude", "real-approval-write").approval;
+  EXPECT_TRUE(shows_request(write, "Write", "notes.txt"));
+  EXPECT_TRUE(
+      shows_request(write, "Write", "/tmp/profcap/claude/proj/notes.txt"));
+  EXPECT_FALSE(shows_request(write, "Write", "/tmp/proj/my-notes.txt"));
+  EXPECT_FALSE(shows_request(write, "Write", "notes.txt.bak"));
+  EXPECT_FALSE(shows_request(write, "Write", ""));
 }
 
 // A shell's screen comes with wrapped lines joined: what is typed at its

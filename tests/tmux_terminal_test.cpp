@@ -468,6 +468,113 @@ TEST_F(TmuxTerminal, AnswerPressesEnterWhenTheDialogOnlyMovedItsCursor) {
   })) << slurp(log);
 }
 
+result<tmux_terminal::answered> answer_for(
+    tmux_terminal& t, const std::string& agent, const std::string& word,
+    const tmux_terminal::answer_expect& expect) {
+  std::promise<result<tmux_terminal::answered>> p;
+  t.answer(agent, word, expect, [&p](result<tmux_terminal::answered> a) {
+    p.set_value(std::move(a));
+  });
+  return p.get_future().get();
+}
+
+std::string screen_of(tmux_terminal& t, const std::string& agent) {
+  std::promise<std::string> shown;
+  t.screen(agent, [&](result<std::string> s) { shown.set_value(s ? *s : ""); });
+  return shown.get_future().get();
+}
+
+// An answer for a request presses keys only on that request's dialog: the
+// command compared whitespace aside (this one wraps in the pane), the
+// tool too. Another one is refused and the dialog stays, unanswered.
+TEST_F(TmuxTerminal, AnswersOnlyTheDialogOfTheRequest) {
+  auto log = tmp.path() + "/agent.log";
+  ASSERT_TRUE(open_pane(
+      *term, {"iota/dev-1", "dev", "claude", tmp.path(), fake_agent(log)}));
+  ASSERT_TRUE(w.wait_for("iota/dev-1", "idle"));
+  std::string cmd = "npm run build -- --workspace packages/" +
+                    std::string(100, 'w') + " --verbose";
+  auto r = deliver(*term, "iota/dev-1", "m-1", "APPROVE: " + cmd);
+  ASSERT_TRUE(r.first) << r.second;
+  ASSERT_TRUE(w.wait_for("iota/dev-1", "waiting_approval"));
+  // The pane wraps the command: the screen's reading has a line break.
+  EXPECT_NE(screen_of(*term, "iota/dev-1").find("wwww\n"), std::string::npos);
+
+  auto other = answer_for(*term, "iota/dev-1", "yes", {"Bash", "npm run lint"});
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code(), status::code::conflict);
+  EXPECT_NE(
+      other.error().message().find("\"npm run lint\"; nothing was pressed"),
+      std::string::npos)
+      << other.error().message();
+  auto tool = answer_for(*term, "iota/dev-1", "yes", {"Write", cmd});
+  ASSERT_FALSE(tool);
+  EXPECT_EQ(tool.error().code(), status::code::conflict);
+  auto empty = answer_for(*term, "iota/dev-1", "yes", {"Bash", ""});
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code(), status::code::invalid_argument);
+  // No key reached the agent: its dialog is still up, nothing answered.
+  std::this_thread::sleep_for(500ms);
+  EXPECT_NE(screen_of(*term, "iota/dev-1").find("Do you want to proceed?"),
+            std::string::npos);
+  EXPECT_EQ(lines_of(log),
+            std::vector<std::string>{"submitted APPROVE: " + cmd});
+
+  auto a = answer_for(*term, "iota/dev-1", "yes", {"Bash", cmd});
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->keys, std::vector<std::string>{"1"});
+  EXPECT_TRUE(eventually([&] {
+    return lines_of(log) == std::vector<std::string>{
+                                "submitted APPROVE: " + cmd, "approved " + cmd};
+  })) << slurp(log);
+}
+
+// An agent that prints a dialog in its transcript (here Claude Code's
+// approval, from a file it shows) is idle: no approval is reported, an
+// answer is refused, and no key is pressed.
+TEST_F(TmuxTerminal, ADialogPrintedInTheTranscriptIsNeverAnswered) {
+  auto log = tmp.path() + "/agent.log";
+  tmp.write("dialog.txt",
+            slurp(std::string(TMO_GOLDEN_DIR) +
+                  "/screens/claude/real-approval-option2-access.txt"));
+  ASSERT_TRUE(open_pane(
+      *term, {"lambda/dev-1", "dev", "claude", tmp.path(), fake_agent(log)}));
+  ASSERT_TRUE(w.wait_for("lambda/dev-1", "idle"));
+  auto r =
+      deliver(*term, "lambda/dev-1", "m-1", "PRINT: " + tmp.sub("dialog.txt"));
+  ASSERT_TRUE(r.first) << r.second;
+  ASSERT_TRUE(eventually([&] {
+    auto shown = screen_of(*term, "lambda/dev-1");
+    return shown.find("Do you want to proceed?") != std::string::npos &&
+           shown.find("done: PRINT") != std::string::npos;
+  }));
+  ASSERT_TRUE(w.wait_for("lambda/dev-1", "idle"));
+
+  auto plain = [&] {
+    std::promise<result<tmux_terminal::answered>> p;
+    term->answer("lambda/dev-1", "yes", [&](result<tmux_terminal::answered> a) {
+      p.set_value(std::move(a));
+    });
+    return p.get_future().get();
+  }();
+  ASSERT_FALSE(plain);
+  EXPECT_NE(plain.error().message().find("not asking for an approval"),
+            std::string::npos)
+      << plain.error().message();
+  EXPECT_FALSE(
+      answer_for(*term, "lambda/dev-1", "yes", {"Bash", "rm -rf build"}));
+  std::this_thread::sleep_for(300ms);
+  // Nothing typed into the input box, nothing answered.
+  auto shown = screen_of(*term, "lambda/dev-1");
+  EXPECT_EQ(input_text(*find_profile("claude"), shown), "") << shown;
+  EXPECT_EQ(lines_of(log), std::vector<std::string>{"submitted PRINT: " +
+                                                    tmp.sub("dialog.txt")});
+  std::lock_guard lock(w.mu);
+  for (auto& [agent, state, detail] : w.seen)
+    EXPECT_FALSE(agent == "lambda/dev-1" && state == "waiting_approval")
+        << detail;
+}
+
 // Claude Code runs its PermissionRequest hook before it draws the dialog:
 // the hook's state holds against the "busy" screen meanwhile, and an answer
 // given at once waits for the dialog instead of being refused.

@@ -8,14 +8,17 @@
 // dialog only when waiting for input); the JSON of a reading is one line
 // holding one object with that state; a reset time is a real time of day
 // and, when placed, not before now and as far as it says (a duration is
-// exactly now + it, a wall-clock time within a year); the input line and
-// the trust dialog's keys are read without failing.
+// exactly now + it, a wall-clock time within a year); an approval is no
+// approval once a line of output follows it (only the dialog at the
+// bottom of the screen is one); the input line and the trust dialog's
+// keys are read without failing.
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/ansi.hpp"
 #include "adapters/profile_registry.hpp"
 #include "adapters/screen_reader.hpp"
 #include "tests/fuzz/driver.hpp"
@@ -81,6 +84,15 @@ void check_reading(const ad::profile& p, std::string_view screen) {
         name + ": a dialog without waiting_input");
   if (a.reset) check_reset(*a.reset, p.name.c_str());
   if (a.state != st::unknown) tmo::fuzz::interesting();
+  // Only the dialog at the bottom is an approval: with a line of output
+  // below it, the same options are text in the transcript. (The screen as
+  // read: an escape sequence cut at its end would take the line break.)
+  if (a.state == st::waiting_approval) {
+    std::string below =
+        ad::strip_ansi(screen) + "\nplain output of a command\n";
+    check(ad::classify(p, below, screen_clock()).state != st::waiting_approval,
+          name + ": an approval with output below it");
+  }
   (void)ad::input_text(p, screen);
   (void)ad::trust_keys(p, screen);
 }

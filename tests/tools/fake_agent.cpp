@@ -3,7 +3,9 @@
 // reads (adapters/profiles.cpp, tests/golden/screens/claude): "❯ " between
 // two rules over "  ? for shortcuts" when idle; "✢ Working…" above the box
 // and "  esc to interrupt" when busy; Claude's Bash approval dialog for a
-// message containing "APPROVE: <command>".
+// message containing "APPROVE: <command>". A message "PRINT: <file>" is
+// answered with the file's lines (up to 100) in the transcript, as an
+// agent shows a file it read.
 //
 //   fake_agent [--name NAME] [--log FILE] [--think MS] [--drop-enter P]
 //              [--drop-typing P] [--stamp] [--dialog-guard MS]
@@ -212,6 +214,21 @@ struct agent {
       choice = 1;
       shown = steady::now();
       return;
+    }
+    if (turn.rfind("PRINT: ", 0) == 0) {
+      int fd = open(trim(turn.substr(7)).c_str(), O_RDONLY | O_CLOEXEC);
+      std::string text;
+      char buf[4096];
+      for (ssize_t n; fd >= 0 && text.size() < 65536 &&
+                      (n = read(fd, buf, sizeof buf)) > 0;)
+        text.append(buf, static_cast<size_t>(n));
+      if (fd >= 0) close(fd);
+      for (size_t at = 0, lines = 0; at < text.size() && lines < 100; ++lines) {
+        size_t nl = text.find('\n', at);
+        if (nl == std::string::npos) nl = text.size();
+        say(text.substr(at, nl - at));
+        at = nl + 1;
+      }
     }
     size_t end = 0;  // the first 40 characters
     for (int n = 0; n < 40 && end < turn.size(); ++n) next_cp(turn, end);
