@@ -373,19 +373,6 @@ context context_for(const book& b, const std::string& agent,
   return ctx;
 }
 
-std::string canonical_tool(const std::string& tool) {
-  static const std::set<std::string> shells = {
-      "Bash", "bash", "shell", "Shell", "exec_command", "run_shell_command"};
-  static const std::set<std::string> writes = {"Write", "write_file",
-                                               "WriteFile", "create_file"};
-  static const std::set<std::string> edits = {
-      "Edit", "edit", "MultiEdit", "replace", "apply_patch", "Update"};
-  if (shells.count(tool)) return "Bash";
-  if (writes.count(tool)) return "Write";
-  if (edits.count(tool)) return "Edit";
-  return tool;
-}
-
 const pending_request* same_pending(const book& b, const incoming& in) {
   auto tool = canonical_tool(in.tool);
   auto want = squeeze(in.command.empty() ? in.target : in.command);

@@ -92,12 +92,6 @@ result<book> decode(
 context context_for(const book& b, const std::string& agent,
                     const std::string& cwd, const std::string& home);
 
-// The canonical tool for a CLI's name of it: "Bash" for shells
-// (shell, Shell, exec_command, run_shell_command), "Write" for new files
-// (create_file, write_file), "Edit" for changes (edit, replace,
-// apply_patch), else as given.
-std::string canonical_tool(const std::string& tool);
-
 // --- decisions ---
 
 // A request as a hook or a screen reported it.

@@ -1,6 +1,8 @@
 // Rule patterns, the rule index, and decide() (see approval_rules.hpp).
 #include "actors/approval_rules.hpp"
 
+#include <set>
+
 #include <algorithm>
 
 #include "actors/approval_commands.hpp"
@@ -450,6 +452,19 @@ verdict decide(const request& req, const rule_set& rules, const deny_list& deny,
     v.reason = tmo::strings::join(parts, "; ");
   }
   return v;
+}
+
+std::string canonical_tool(const std::string& tool) {
+  static const std::set<std::string> shells = {
+      "Bash", "bash", "shell", "Shell", "exec_command", "run_shell_command"};
+  static const std::set<std::string> writes = {"Write", "write_file",
+                                               "WriteFile", "create_file"};
+  static const std::set<std::string> edits = {
+      "Edit", "edit", "MultiEdit", "replace", "apply_patch", "Update"};
+  if (shells.count(tool)) return "Bash";
+  if (writes.count(tool)) return "Write";
+  if (edits.count(tool)) return "Edit";
+  return tool;
 }
 
 bool applies(const rule& r, const context& ctx) {

@@ -77,6 +77,12 @@ struct request {
   std::string path;           // Write/Edit
 };
 
+// The canonical tool for a CLI's name of it: "Bash" for shells
+// (shell, Shell, exec_command, run_shell_command), "Write" for new files
+// (create_file, write_file), "Edit" for changes (edit, replace,
+// apply_patch), else as given.
+std::string canonical_tool(const std::string& tool);
+
 // A pattern split into its parts (see the grammar above).
 struct compiled_pattern {
   std::vector<std::pair<std::string, std::string>> assignments;

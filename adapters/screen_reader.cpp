@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/approval_rules.hpp"
 #include "adapters/ansi.hpp"
 #include "adapters/detail/text.hpp"
 #include "events/event.hpp"
@@ -696,7 +697,11 @@ bool same_ignoring_space(std::string_view shown, std::string_view expected) {
 
 bool shows_request(const approval_info& a, std::string_view tool,
                    std::string_view command) {
-  if (!tool.empty() && !a.tool.empty() && tool != a.tool) return false;
+  // Compared as the approvals name them: Codex's exec_command is Bash.
+  if (!tool.empty() && !a.tool.empty() &&
+      actors::approvals::canonical_tool(std::string(tool)) !=
+          actors::approvals::canonical_tool(a.tool))
+    return false;
   if (!a.command.empty()) return same_ignoring_space(a.command, command);
   std::string_view file = trim(a.target);
   command = trim(command);

@@ -123,7 +123,8 @@ bool contains_ignoring_space(std::string_view haystack,
 bool same_ignoring_space(std::string_view shown, std::string_view expected);
 
 // Whether approval `a`, read from a screen, is the request for `tool` and
-// `command` (the command, or the file of a file tool): the same tool,
+// `command` (the command, or the file of a file tool): the same tool as
+// the approvals name it (canonical_tool: Codex's exec_command is Bash),
 // unless either is empty, and the same command (same_ignoring_space); a
 // file is the same path, or the request's path (a hook gives it absolute)
 // ends in the one the dialog shows ("/proj/notes.txt" and "notes.txt").

@@ -80,8 +80,6 @@ void routed_terminal::answer(
     const std::string& agent, const std::string& word, const std::string& tool,
     const std::string& what,
     std::function<void(result<std::vector<std::string>>)> done) {
-  (void)tool;
-  (void)what;
   {
     std::lock_guard lock(mu_);
     auto it = in_tmux_.find(agent);
@@ -91,7 +89,8 @@ void routed_terminal::answer(
   }
   auto t = tmux();
   if (!t) return done(t.error());
-  (*t)->answer(agent, word,
+  // Only the dialog of this request: another one on screen gets nothing.
+  (*t)->answer(agent, word, adapters::tmux_terminal::answer_expect{tool, what},
                [done](result<adapters::tmux_terminal::answered> a) {
                  if (!a) return done(a.error());
                  done(a->keys);

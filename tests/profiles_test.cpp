@@ -375,6 +375,10 @@ TEST(InputBox, AnApprovalShowsTheRequestOfItsToolAndCommand) {
   EXPECT_FALSE(shows_request(write, "Write", "/tmp/proj/my-notes.txt"));
   EXPECT_FALSE(shows_request(write, "Write", "notes.txt.bak"));
   EXPECT_FALSE(shows_request(write, "Write", ""));
+  // Codex names its shell exec_command; the approvals call it Bash.
+  auto codex = *read_golden("codex", "real-approval").approval;
+  EXPECT_TRUE(shows_request(codex, "Bash", codex.command));
+  EXPECT_FALSE(shows_request(codex, "Write", codex.command));
 }
 
 // A shell's screen comes with wrapped lines joined: what is typed at its
