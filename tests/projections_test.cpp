@@ -123,5 +123,86 @@ TEST_F(ProjectionHostTest, FollowsResumesAndRebuildsTheSame) {
   stop(rebuilt_host);
 }
 
+// The approvals projection beside agent_stats: stored key by key with its
+// own checkpoint, resumed, and rebuilt from zero to the same stored form,
+// which is the book a fold of the whole log gives.
+std::vector<events::draft> approval_events(approvals::book& b, int round) {
+  std::vector<events::draft> v;
+  v.push_back(on("agent/alpha/dev-1", [](auto p) {
+    auto a = p.initAgentSpawned();
+    a.setName("dev-1");
+    a.setTeam("alpha");
+    a.setProjectDir("/srv/alpha");
+  }));
+  approvals::incoming in;
+  in.agent = "alpha/dev-1";
+  in.tool = "Bash";
+  in.command = "npm run build" + std::string(round, '!');
+  in.source = "hook";
+  auto r = approvals::decide_request(b, in, {}, "/home/u", 1);
+  for (auto& d : r->drafts) v.push_back(std::move(d));
+  return v;
+}
+
+std::map<std::string, std::string> stored_book(store::event_log& log) {
+  std::map<std::string, std::string> out;
+  EXPECT_TRUE(log.projection_scan(approvals::approvals_projection,
+                                  [&](std::string_view k, std::string_view v) {
+                                    out[std::string(k)] = std::string(v);
+                                    return true;
+                                  }));
+  return out;
+}
+
+TEST_F(ProjectionHostTest, ApprovalsAreStoredResumedAndRebuiltTheSame) {
+  open();
+  approvals::book b;
+  append(approval_events(b, 1));
+  auto h = start();
+  stats(h);
+  stop(h);
+  auto first = stored_book(*log_);
+  EXPECT_TRUE(first.count("pending/a-1")) << first.size();
+  EXPECT_TRUE(first.count("agent/alpha/dev-1"));
+  EXPECT_TRUE(first.count("rule/builtin:tmo-send"));
+  // A person's decision and a revoked built-in rule, folded on restart.
+  auto loaded = load_approvals(*log_);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  approvals::person_decision d;
+  d.id = "a-1";
+  d.always = true;
+  d.as = "ana";
+  auto decided = approvals::decide_person(*loaded, d, "/home/u", 2);
+  ASSERT_TRUE(decided) << decided.error().message();
+  append(std::move(decided->drafts));
+  auto revoked = approvals::decide_revoke(*loaded, "builtin:tmo-send",
+                                          "person:ana", "", 3);
+  ASSERT_TRUE(revoked);
+  append(std::move(*revoked));
+  auto resumed_host = start();
+  stats(resumed_host);
+  stop(resumed_host);
+  auto resumed = stored_book(*log_);
+  EXPECT_FALSE(resumed.count("pending/a-1"));
+  EXPECT_EQ(resumed["rule/builtin:tmo-send"], "revoked");
+  EXPECT_TRUE(resumed.count("rule/r-1"));
+  auto head = log_->head();
+  EXPECT_EQ(*log_->projection_checkpoint(approvals::approvals_projection),
+            head);
+
+  // From zero: the same keys and values, and load_approvals agrees.
+  ASSERT_TRUE(log_->reset_projection(approvals::approvals_projection));
+  EXPECT_TRUE(stored_book(*log_).empty());
+  auto rebuilt_host = start();
+  stats(rebuilt_host);
+  stop(rebuilt_host);
+  EXPECT_EQ(stored_book(*log_), resumed);
+  auto book = load_approvals(*log_);
+  ASSERT_TRUE(book);
+  EXPECT_EQ(book->records.count("r-1"), 1u);
+  EXPECT_EQ(book->records.count("builtin:tmo-send"), 0u);
+  EXPECT_TRUE(book->pending.empty());
+}
+
 }  // namespace
 }  // namespace tmo::actors
