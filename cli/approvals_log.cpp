@@ -57,8 +57,8 @@ json request_json(const request_fact& r) {
           {"description", r.description},
           {"flagged", r.flagged},
           {"seq", r.seq},
-          {"time", events::format_time(r.time_ns)},
-          {"time_ns", r.time_ns}};
+          {"time", events::format_time(r.since_ns)},
+          {"time_ns", r.since_ns}};
 }
 
 json story_json(const approval_story& s) {
@@ -87,10 +87,10 @@ json story_json(const approval_story& s) {
 }
 
 json rule_json(const rule_life& r) {
-  json j = {{"id", r.id},
-            {"tool", r.tool},
-            {"pattern", r.pattern},
-            {"scope", r.scope},
+  json j = {{"id", r.r.id},
+            {"tool", r.r.tool},
+            {"pattern", r.r.pattern},
+            {"scope", r.r.scope},
             {"origin", r.origin},
             {"by", r.by},
             {"from_approval", r.from_approval},
@@ -109,7 +109,7 @@ json rule_json(const rule_life& r) {
 // each line prefixed with `indent`.
 std::string story_text(const approval_story& s, const std::string& indent) {
   const auto& r = s.request;
-  std::string out = indent + "requested  " + when(r.time_ns) + " by " +
+  std::string out = indent + "requested  " + when(r.since_ns) + " by " +
                     terminal_safe(r.agent) + " (" + terminal_safe(r.source) +
                     "): " + terminal_safe(r.tool) + " `" +
                     terminal_safe(what_of(r)) + "`";
@@ -144,9 +144,9 @@ std::string story_text(const approval_story& s, const std::string& indent) {
 
 std::string rule_line(const rule_life& r) {
   std::string out =
-      "rule " + terminal_safe(r.id) + ": " + terminal_safe(r.tool) + " `" +
-      terminal_safe(r.pattern) + "` " +
-      (r.scope.empty() ? "global" : "in " + terminal_safe(r.scope));
+      "rule " + terminal_safe(r.r.id) + ": " + terminal_safe(r.r.tool) + " `" +
+      terminal_safe(r.r.pattern) + "` " +
+      (r.r.scope.empty() ? "global" : "in " + terminal_safe(r.r.scope));
   if (r.seq == 0)
     out += ", built in";
   else
@@ -168,16 +168,8 @@ std::string revoked_line(const rule_life& r, const std::string& indent) {
 }  // namespace
 
 history::history() {
-  if (auto builtin = ap::preset_rules("tmo-verbs"))
-    for (const auto& r : *builtin) {
-      rule_life l;
-      l.id = r.id;
-      l.tool = r.tool;
-      l.pattern = r.pattern;
-      l.scope = r.scope;
-      l.origin = "builtin";
-      rules[r.id].push_back(std::move(l));
-    }
+  for (const auto& [id, rec] : reader.records)
+    rules[id].push_back(rule_life{rec, std::nullopt});
 }
 
 void add(history& h, uint64_t seq, events::Event::Reader ev) {
@@ -186,23 +178,14 @@ void add(history& h, uint64_t seq, events::Event::Reader ev) {
   int64_t t = ev.getTimeNs();
   switch (p.which()) {
     case P::APPROVAL_REQUESTED: {
-      auto a = p.getApprovalRequested();
-      request_fact r;
-      r.id = str(a.getApprovalId());
-      r.agent = str(a.getAgent());
-      r.tool = str(a.getTool());
-      r.command = str(a.getCommand());
-      r.target = str(a.getTarget());
-      r.cwd = str(a.getCwd());
-      r.project_dir = str(a.getProjectDir());
-      r.source = str(a.getSource());
-      r.description = str(a.getDescription());
-      r.flagged = str(a.getFlagged());
-      r.seq = seq;
-      r.time_ns = t;
-      if (r.id.empty() || h.approvals.count(r.id)) return;
-      h.order.push_back(r.id);
-      h.approvals[r.id].request = std::move(r);
+      auto id = str(p.getApprovalRequested().getApprovalId());
+      if (id.empty() || h.approvals.count(id)) return;
+      ap::fold(h.reader, ev, seq);
+      auto it = h.reader.pending.find(id);
+      if (it == h.reader.pending.end()) return;
+      h.order.push_back(id);
+      h.approvals[id].request = std::move(it->second);
+      h.reader.pending.erase(it);
       return;
     }
     case P::APPROVAL_DECIDED: {
@@ -235,18 +218,11 @@ void add(history& h, uint64_t seq, events::Event::Reader ev) {
       return;
     }
     case P::RULE_LEARNED: {
-      auto a = p.getRuleLearned();
-      rule_life l;
-      l.id = str(a.getRuleId());
-      l.tool = str(a.getTool());
-      l.pattern = str(a.getPattern());
-      l.scope = str(a.getScope());
-      l.origin = str(a.getOrigin());
-      l.by = str(a.getBy());
-      l.from_approval = str(a.getFromApproval());
-      l.seq = seq;
-      l.time_ns = t;
-      h.rules[l.id].push_back(std::move(l));
+      auto id = str(p.getRuleLearned().getRuleId());
+      ap::fold(h.reader, ev, seq);
+      auto it = h.reader.records.find(id);
+      if (it == h.reader.records.end()) return;
+      h.rules[id].push_back(rule_life{it->second, std::nullopt});
       return;
     }
     case P::RULE_REVOKED: {
@@ -391,7 +367,7 @@ result<what_if_result> what_if(const history& h, const what_if_options& o) {
   for (const auto& id : h.order) {
     const auto& s = h.approvals.at(id);
     const auto& r = s.request;
-    if (r.seq < o.since_seq || r.time_ns < o.since_ns) continue;
+    if (r.seq < o.since_seq || r.since_ns < o.since_ns) continue;
     if (ap::canonical_tool(r.tool) != candidate.tool) continue;
     ++out.requests;
     ap::context ctx;
@@ -412,7 +388,7 @@ result<what_if_result> what_if(const history& h, const what_if_options& o) {
     row.agent = r.agent;
     row.tool = r.tool;
     row.command = what_of(r);
-    row.time_ns = r.time_ns;
+    row.time_ns = r.since_ns;
     auto d = ap::decide(q, none, deny, ctx);
     if (d.verdict == ap::decision::deny) {
       row.deny_listed = true;
@@ -529,7 +505,7 @@ result<std::vector<day_row>> report(const history& h, int days,
     rows[i].day = events::format_time(rows[i].start_ns).substr(0, 10);
   }
   for (const auto& [id, s] : h.approvals) {
-    int64_t t = s.request.time_ns;
+    int64_t t = s.request.since_ns;
     if (t < first || t >= last + day_ns) continue;
     auto i = static_cast<size_t>((day_start(t) - first) / day_ns);
     auto& row = rows[i];

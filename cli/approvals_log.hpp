@@ -16,17 +16,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/approval_book.hpp"
 #include "events/event.hpp"
 #include "events/status.hpp"
 
 namespace tmo::cli::approvals_log {
 
-struct request_fact {  // approval.requested
-  std::string id, agent, tool, command, target, cwd, project_dir, source,
-      description, flagged;
-  uint64_t seq = 0;
-  int64_t time_ns = 0;
-};
+// approval.requested, read as the approvals book reads it (since_ns: when).
+using request_fact = actors::approvals::pending_request;
 
 struct decision_fact {  // approval.decided
   std::string decision, scope, by, reason;
@@ -54,14 +51,10 @@ struct revoke_fact {  // rule.revoked
   int64_t time_ns = 0;
 };
 
-// One life of a rule: learned (or built in), then perhaps revoked. A rule
-// revoked and learned again (a preset disabled and enabled) has two lives.
-struct rule_life {
-  std::string id, tool, pattern, scope;
-  std::string origin;  // learned | added | preset:NAME | builtin
-  std::string by, from_approval;
-  uint64_t seq = 0;  // its rule.learned; 0: built in
-  int64_t time_ns = 0;
+// One life of a rule: learned (or built in: seq 0), as the approvals book
+// reads it, then perhaps revoked. A rule revoked and learned again (a
+// preset disabled and enabled) has two lives.
+struct rule_life : actors::approvals::rule_record {
   std::optional<revoke_fact> revoked;
 };
 
@@ -70,6 +63,8 @@ struct history {
   std::vector<std::string> order;  // approval ids as requested (seq order)
   // Built-in rules first (from the code), then the lives the log tells.
   std::map<std::string, std::vector<rule_life>> rules;
+  // What reads approval.requested and rule.learned: the book's own fold.
+  actors::approvals::book reader;
   history();  // with the built-in rules
 };
 

@@ -145,7 +145,7 @@ TEST(ApprovalsLog, ExplainFollowsARuleBackToThePersonWhoTaughtIt) {
   EXPECT_EQ(e->approval->decided->by, "rule:r-1");
   ASSERT_EQ(e->approval->answers.size(), 1u);
   ASSERT_TRUE(e->rule);
-  EXPECT_EQ(e->rule->pattern, "npm run *");
+  EXPECT_EQ(e->rule->r.pattern, "npm run *");
   EXPECT_EQ(e->rule->from_approval, "a-1");
   ASSERT_TRUE(e->rule->revoked);
   EXPECT_EQ(e->rule->revoked->by, "person:bob");
@@ -157,7 +157,7 @@ TEST(ApprovalsLog, ExplainFollowsARuleBackToThePersonWhoTaughtIt) {
   auto a1 = al::explain(f.hist, "a-1");
   ASSERT_TRUE(a1);
   ASSERT_EQ(a1->taught.size(), 1u);
-  EXPECT_EQ(a1->taught[0].id, "r-1");
+  EXPECT_EQ(a1->taught[0].r.id, "r-1");
 
   auto r1 = al::explain(f.hist, "r-1");
   ASSERT_TRUE(r1 && r1->rule && r1->taught_by);
@@ -188,7 +188,7 @@ TEST(ApprovalsLog, WhatIfFlagsDenyListedAndPersonDeniedRequests) {
   EXPECT_FALSE(r->matched[1].deny_listed);
   EXPECT_TRUE(r->matched[1].denied_by_person);
 
-  o.since_ns = f.hist.approvals.at("a-3").request.time_ns;  // today only
+  o.since_ns = f.hist.approvals.at("a-3").request.since_ns;  // today only
   auto today = al::what_if(f.hist, o);
   ASSERT_TRUE(today);
   EXPECT_EQ(today->deny_listed, 0u);
