@@ -432,6 +432,7 @@ void register_approvals(CLI::App& app, context& ctx) {
   add_data_dir(test, ctx);
   test->callback(
       [&ctx, to] { ctx.run = [&ctx, to] { return run_test(ctx, *to); }; });
+  register_approvals_log(ap, ctx);
 }
 
 }  // namespace tmo::cli
