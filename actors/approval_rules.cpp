@@ -446,7 +446,13 @@ verdict decide(const request& req, const rule_set& rules, const deny_list& deny,
     v.reason = first_ask->reason;
   } else {
     v.verdict = decision::allow;
+    // The rule that allowed it: `cd` is allowed by no rule of its own.
     v.by = v.commands.front().by;
+    for (const auto& c : v.commands)
+      if (c.by.starts_with("rule:")) {
+        v.by = c.by;
+        break;
+      }
     std::vector<std::string> parts;
     for (const auto& c : v.commands) parts.push_back(c.reason);
     v.reason = tmo::strings::join(parts, "; ");
