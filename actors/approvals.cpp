@@ -27,11 +27,14 @@ void append_then(self_ptr self, log_port* log,
       std::move(then));
 }
 
-// Appends the drafts; the reply is `out` with the last seq once they are
-// in the log, or the append's error.
-caf::typed_response_promise<approval_reply> record(
-    self_ptr self, log_port* log, std::vector<events::draft> drafts,
-    approval_reply out) {
+using promise = caf::typed_response_promise<approval_reply>;
+
+// Appends the drafts; once they are in the log, `next` gets `out` with the
+// last seq and the promise (default: the reply is `out`); the reply is the
+// append's error when it fails.
+promise record(self_ptr self, log_port* log, std::vector<events::draft> drafts,
+               approval_reply out,
+               std::function<void(approval_reply, promise)> next = {}) {
   auto rp = self->make_response_promise<approval_reply>();
   append_then(self, log, std::move(drafts),
               [=](uint64_t, uint64_t last, const std::string& error) mutable {
@@ -40,7 +43,10 @@ caf::typed_response_promise<approval_reply> record(
                   return;
                 }
                 out.seq = last;
-                rp.deliver(out);
+                if (next)
+                  next(out, rp);
+                else
+                  rp.deliver(out);
               });
   return rp;
 }
@@ -139,31 +145,19 @@ approvals_actor::behavior_type approvals_service(
         }
         out.decision = to_string(d->verdict);
         out.by = d->by;
-        auto rp = self->make_response_promise<approval_reply>();
-        bool on_screen = in.source == "screen";
-        append_then(
-            self, log, std::move(d->drafts),
-            [=](uint64_t, uint64_t last, const std::string& error) mutable {
-              if (!error.empty()) {
-                rp.deliver(failed(append_status(error)));
-                return;
-              }
-              out.seq = last;
-              // A hook prints the decision itself; a dialog on a
-              // screen gets keys.
-              if (out.decision != "ask" && on_screen) {
-                pending_request p;
-                p.id = out.id;
-                p.agent = in.agent;
-                p.tool = canonical_tool(in.tool);
-                p.command = in.command;
-                p.target = in.target;
-                answer_dialog(self, answers, p, out.decision, out, rp);
-                return;
-              }
-              rp.deliver(out);
-            });
-        return rp;
+        if (out.decision == "ask" || in.source != "screen")
+          return record(self, log, std::move(d->drafts), out);
+        // A hook prints the decision itself; a dialog on a screen gets keys.
+        pending_request p;
+        p.id = out.id;
+        p.agent = in.agent;
+        p.tool = canonical_tool(in.tool);
+        p.command = in.command;
+        p.target = in.target;
+        return record(self, log, std::move(d->drafts), out,
+                      [=](approval_reply r, promise rp) {
+                        answer_dialog(self, answers, p, r.decision, r, rp);
+                      });
       },
       [=](approval_decide_atom,
           const person_decision& pd) -> caf::result<approval_reply> {
@@ -177,19 +171,11 @@ approvals_actor::behavior_type approvals_service(
         out.by = "person:" + pd.as;
         out.rule_ids = d->rule_ids;
         out.note = d->learned_note;
-        auto rp = self->make_response_promise<approval_reply>();
         auto req = d->request;
-        append_then(
-            self, log, std::move(d->drafts),
-            [=](uint64_t, uint64_t last, const std::string& error) mutable {
-              if (!error.empty()) {
-                rp.deliver(failed(append_status(error)));
-                return;
-              }
-              out.seq = last;
-              answer_dialog(self, answers, req, out.decision, out, rp);
-            });
-        return rp;
+        return record(self, log, std::move(d->drafts), out,
+                      [=](approval_reply r, promise rp) {
+                        answer_dialog(self, answers, req, r.decision, r, rp);
+                      });
       },
       [=](rule_add_atom, const rule_request& r) -> caf::result<approval_reply> {
         approval_reply out;
