@@ -373,16 +373,25 @@ context context_for(const book& b, const std::string& agent,
   return ctx;
 }
 
+bool same_request(const incoming& a, const incoming& b) {
+  if (a.agent != b.agent || canonical_tool(a.tool) != canonical_tool(b.tool))
+    return false;
+  auto x = squeeze(a.command.empty() ? a.target : a.command);
+  auto y = squeeze(b.command.empty() ? b.target : b.command);
+  if (x == y) return !x.empty();
+  // A screen may cut a long command: one a prefix of the other.
+  auto n = std::min(x.size(), y.size());
+  return n >= 16 && x.compare(0, n, y, 0, n) == 0;
+}
+
 const pending_request* same_pending(const book& b, const incoming& in) {
-  auto tool = canonical_tool(in.tool);
-  auto want = squeeze(in.command.empty() ? in.target : in.command);
   for (auto& [id, p] : b.pending) {
-    if (p.agent != in.agent || canonical_tool(p.tool) != tool) continue;
-    auto have = squeeze(p.command.empty() ? p.target : p.command);
-    if (have == want) return &p;
-    // A screen may cut a long command: one a prefix of the other.
-    auto n = std::min(have.size(), want.size());
-    if (n >= 16 && have.compare(0, n, want, 0, n) == 0) return &p;
+    incoming was;
+    was.agent = p.agent;
+    was.tool = p.tool;
+    was.command = p.command;
+    was.target = p.target;
+    if (same_request(in, was)) return &p;
   }
   return nullptr;
 }

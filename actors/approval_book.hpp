@@ -115,6 +115,11 @@ struct request_outcome {
   std::vector<events::draft> drafts;
 };
 
+// Whether two reports are of one request: the same agent, tool and
+// command (or target), spaces ignored, or one a prefix of the other (a
+// screen cuts a long command) of at least 16 bytes.
+bool same_request(const incoming& a, const incoming& b);
+
 // The pending request of `agent` for the same tool and command (or
 // target), if one waits: a hook and a screen telling of one dialog.
 const pending_request* same_pending(const book& b, const incoming& in);

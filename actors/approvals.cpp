@@ -132,9 +132,32 @@ approvals_actor::behavior_type approvals_service(
         approval_reply out;
         if (!serving(self, log, out)) return out;
         auto& st = self->state;
-        auto d = decide_request(st.book, in, st.deny, config.home,
-                                clock->now_ns(), config.on_deny);
+        auto now = clock->now_ns();
+        // Claude Code draws its dialog while its hook runs: the dialog of
+        // a request the hook just had decided is that request, and its
+        // CLI takes the hook's answer; no keys.
+        if (in.source == "screen") {
+          auto it = st.hook_decided.find(in.agent);
+          if (it != st.hook_decided.end() &&
+              now - it->second.time_ns < recent_hook_ns) {
+            incoming was = in;
+            was.command = it->second.command;
+            was.target = it->second.target;
+            if (same_request(in, was)) {
+              out.id = it->second.id;
+              out.existing = true;
+              out.decision = it->second.decision;
+              out.reason = "decided through the hook as " + out.id;
+              return out;
+            }
+          }
+        }
+        auto d = decide_request(st.book, in, st.deny, config.home, now,
+                                config.on_deny);
         if (!d) return failed(d.error());
+        if (in.source == "hook" && d->verdict != decision::ask)
+          st.hook_decided[in.agent] = {d->id, in.command, in.target,
+                                       to_string(d->verdict), now};
         out.id = d->id;
         out.existing = d->existing;
         out.reason = d->reason;

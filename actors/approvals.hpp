@@ -84,6 +84,10 @@ using approvals_actor = caf::typed_actor<
                    std::string>,
     caf::reacts_to<appended_atom, uint64_t, uint64_t, uint64_t, std::string>>;
 
+// How long after a hook's decision the same request on screen is still
+// that one (the CLI drew its dialog while the hook ran).
+inline constexpr int64_t recent_hook_ns = 10'000'000'000;
+
 struct approvals_state {
   approvals::book book;
   approvals::deny_list deny;
@@ -99,6 +103,13 @@ struct approvals_state {
     bool has_promise = false;
   };
   std::map<std::string, held> answering;  // by approval id
+  // The last request of each agent its hook had decided, by agent: the
+  // dialog its CLI may draw meanwhile is that request.
+  struct hook_decision {
+    std::string id, command, target, decision;
+    int64_t time_ns = 0;
+  };
+  std::map<std::string, hook_decision> hook_decided;
   // The request whose dialog the agent's screen showed, by agent.
   std::map<std::string, std::string> on_screen;
   static inline const char* name = "approvals";

@@ -13,6 +13,7 @@ namespace tmo::test {
 namespace {
 
 namespace ap = actors::approvals;
+using actors::recent_hook_ns;
 using events::text;
 
 std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
@@ -226,6 +227,25 @@ TEST_F(ApprovalsActor, AHookAndAScreenTellingOfOneDialogAreOneRequest) {
   int requested = 0;
   for (auto& k : kinds()) requested += k == "approval.requested";
   EXPECT_EQ(requested, 1);
+}
+
+// Claude Code draws its dialog while its hook runs: once the hook had it
+// allowed, that dialog is the same request and gets no keys.
+TEST_F(ApprovalsActor, TheDialogOfARequestTheHookDecidedGetsNoKeys) {
+  auto a = start();
+  auto hooked = ask_approval(a, hook_request("tmo status"));
+  ASSERT_EQ(hooked.decision, "allow");
+  auto screen = hook_request("tmo  status");
+  screen.source = "screen";
+  auto seen = ask_approval(a, screen);
+  EXPECT_TRUE(seen.existing);
+  EXPECT_EQ(seen.id, hooked.id);
+  EXPECT_TRUE(answers_.asked.empty());
+  // Long after, the same command on screen is a new request.
+  clock_.now += recent_hook_ns + 1;
+  auto later = ask_approval(a, screen);
+  EXPECT_FALSE(later.existing);
+  EXPECT_EQ(answers_.asked.size(), 1u);
 }
 
 TEST_F(ApprovalsActor, AScreenRequestARuleAllowsIsAnsweredAndRecorded) {
