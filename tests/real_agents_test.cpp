@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <filesystem>
@@ -331,6 +332,160 @@ class RealAgents : public test::tmux_daemon {
     ASSERT_EQ(tmo({"down"}).rc, 0);
   }
 
+  // `tmo approvals pending -o json`'s entry of `who` for `command`, or
+  // null.
+  nlohmann::json pending(const std::string& who, const std::string& command) {
+    auto r = tmo({"approvals", "pending", "-o", "json"});
+    if (r.rc != 0) return {};
+    for (auto& p : nlohmann::json::parse(r.out, nullptr, false))
+      if (p.value("agent", "") == who && p.value("command", "") == command)
+        return p;
+    return {};
+  }
+  nlohmann::json wait_pending(const std::string& who,
+                              const std::string& command) {
+    auto end = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < end) {
+      if (auto p = pending(who, command); !p.is_null()) return p;
+      std::this_thread::sleep_for(100ms);
+    }
+    return {};
+  }
+  // What a tool result says (Claude's content, Codex's output, Gemini's
+  // response).
+  static std::string said(const nlohmann::json& result) {
+    for (auto k : {"content", "output", "response"})
+      if (result.contains(k) && result[k].is_string()) return result[k];
+    return result.dump();
+  }
+
+  // A person's "always" teaches tmo a rule, and the rule then answers for
+  // them: `npm run build` waits for a person, who approves it with
+  // --always (tmo learns `npm run *` for the project and answers the CLI
+  // yes-once); `npm run lint` is then allowed by the rule with no person
+  // (Claude Code's hook prints the allow; Codex and Gemini CLI draw their
+  // dialog and tmo answers it by itself); `npm run lint && rm -rf ~` has a
+  // part on the deny list, so it waits for a person, who denies it. The
+  // scripts print their own name through a variable, so a tool result
+  // holds it only if the script ran.
+  void learn_from_always(const std::string& profile) {
+    home_.write("proj/package.json",
+                R"({"name": "e2e", "version": "1.0.0", "private": true,
+                    "scripts": {"build": "echo done-$npm_lifecycle_event",
+                                "lint": "echo done-$npm_lifecycle_event"}})");
+    spawn_idle(profile);
+    if (HasFatalFailure()) return;
+    auto who = "e2e/" + profile;
+    auto source = profile == "claude" ? "hook" : "screen";
+    auto project = std::filesystem::canonical(home_.sub("proj")).string();
+
+    // A person approves `npm run build`, always.
+    ASSERT_EQ(tmo({"send", who, "TASK T-1: build the project"}).rc, 0);
+    auto build = wait_pending(who, "npm run build");
+    ASSERT_FALSE(build.is_null())
+        << tmo({"approvals", "pending", "-o", "json"}).out << screen(profile);
+    EXPECT_EQ(build.value("tool", ""), "Bash");
+    EXPECT_EQ(build.value("source", ""), source);
+    EXPECT_EQ(build.value("flagged", ""), "");  // omitted when empty
+    ASSERT_TRUE(wait_state(who, "waiting_approval")) << screen(profile);
+    std::string id = build.value("id", "");
+    auto yes = tmo({"approvals", "approve", id, "--always"});
+    ASSERT_EQ(yes.rc, 0) << yes.err;
+    EXPECT_NE(yes.out.find("answered on screen ("), std::string::npos)
+        << yes.out << screen(profile);
+    auto rules = nlohmann::json::parse(
+        tmo({"approvals", "rules", "-o", "json"}).out, nullptr, false);
+    nlohmann::json learned;
+    for (auto& r : rules)
+      if (r.value("origin", "") == "learned") learned.push_back(r);
+    ASSERT_EQ(learned.size(), 1u) << rules.dump(2);
+    std::string rule = learned[0].value("id", "");
+    EXPECT_NE(yes.out.find("learned rule " + rule), std::string::npos)
+        << yes.out;
+    EXPECT_EQ(learned[0].value("tool", ""), "Bash");
+    EXPECT_EQ(learned[0].value("pattern", ""), "npm run *");
+    EXPECT_EQ(learned[0].value("scope", ""), "project:" + project);
+    EXPECT_EQ(learned[0].value("from_approval", ""), id);
+    ASSERT_TRUE(wait_results(1)) << slurp(requests()) << screen(profile);
+    EXPECT_FALSE(tool_results()[0].value("is_error", false));
+    EXPECT_NE(said(tool_results()[0]).find("done-build"), std::string::npos)
+        << tool_results()[0].dump();
+    ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
+
+    // `npm run lint` runs by the rule: no person is asked.
+    ASSERT_EQ(tmo({"send", who, "TASK T-2: lint the project"}).rc, 0);
+    auto end = std::chrono::steady_clock::now() + 60s;
+    while (tool_results().size() < 2 &&
+           std::chrono::steady_clock::now() < end) {
+      EXPECT_TRUE(pending(who, "npm run lint").is_null()) << screen(profile);
+      std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_EQ(tool_results().size(), 2u)
+        << slurp(requests()) << screen(profile);
+    EXPECT_FALSE(tool_results()[1].value("is_error", false));
+    EXPECT_NE(said(tool_results()[1]).find("done-lint"), std::string::npos)
+        << tool_results()[1].dump();
+    ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
+    auto decided = events(
+        "%{payload.approvalId} %{payload.decision} %{payload.by} "
+        "%{payload.command}\\n",
+        {"--kind", "approval.decided"});
+    std::string lint_id;
+    {
+      std::istringstream in(decided);
+      for (std::string l; std::getline(in, l);)
+        if (l.ends_with(" allow rule:" + rule + " npm run lint"))
+          lint_id = l.substr(0, l.find(' '));
+    }
+    ASSERT_FALSE(lint_id.empty()) << decided;
+    auto answered = events(
+        "%{payload.approvalId} %{payload.channel} "
+        "%{payload.answer} %{payload.keys} [%{payload.error}]\\n",
+        {"--kind", "approval.answered"});
+    std::string lint_answer;
+    {
+      std::istringstream in(answered);
+      for (std::string l; std::getline(in, l);)
+        if (l.starts_with(lint_id + " ")) lint_answer += l + "\n";
+    }
+    if (profile == "claude") {
+      // The hook printed the allow: no dialog, no keys.
+      EXPECT_EQ(lint_answer.find(" screen "), std::string::npos) << answered;
+    } else {
+      // The dialog was drawn and tmo pressed its yes by itself.
+      EXPECT_TRUE(lint_answer.starts_with(lint_id + " screen yes "))
+          << answered;
+      EXPECT_TRUE(lint_answer.ends_with(" []\n")) << answered;
+      EXPECT_EQ(std::count(lint_answer.begin(), lint_answer.end(), '\n'), 1)
+          << answered;
+    }
+
+    // A part on the deny list waits for a person, flagged, and is denied.
+    ASSERT_EQ(tmo({"send", who, "TASK T-3: lint, then clean up"}).rc, 0);
+    auto risky = wait_pending(who, "npm run lint && rm -rf ~");
+    ASSERT_FALSE(risky.is_null())
+        << tmo({"approvals", "pending", "-o", "json"}).out << screen(profile);
+    EXPECT_EQ(risky.value("source", ""), source);
+    EXPECT_TRUE(risky.value("flagged", "").starts_with("deny-list:"))
+        << risky.dump();
+    ASSERT_TRUE(wait_state(who, "waiting_approval")) << screen(profile);
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(tool_results().size(), 2u) << slurp(requests());
+    EXPECT_EQ(agent(who).value("state", ""), "waiting_approval");
+    auto no = tmo({"approvals", "deny", risky.value("id", "")});
+    ASSERT_EQ(no.rc, 0) << no.err;
+    EXPECT_NE(no.out.find("answered on screen ("), std::string::npos)
+        << no.out << screen(profile);
+    ASSERT_TRUE(wait_state(who, "idle")) << screen(profile);
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(tool_results().size(), 2u) << slurp(requests());
+    EXPECT_TRUE(std::filesystem::exists(home_.sub("home")));
+    EXPECT_EQ(tmo({"approvals", "pending", "-o", "json"}).out, "[]\n");
+
+    ASSERT_EQ(tmo({"down"}).rc, 0);
+    EXPECT_EQ(tmo({"events", "verify"}).rc, 0);
+  }
+
   static constexpr const char* steps =
       R"([{"text": "Ready."},
           {"shell": "echo built > built.txt", "description": "Build it"},
@@ -364,6 +519,32 @@ TEST_F(RealAgents, Codex) {
 TEST_F(RealAgents, GeminiCli) {
   ASSERT_NO_FATAL_FAILURE(start("gemini", steps));
   approve_then_deny("gemini", "Shell");
+}
+
+// A person's --always teaches a rule that answers the next request of
+// its kind, through Claude Code's hook and the others' dialogs.
+static constexpr const char* learning_steps =
+    R"([{"text": "Ready."},
+        {"shell": "npm run build", "description": "Build"},
+        {"text": "Built."},
+        {"shell": "npm run lint", "description": "Lint"},
+        {"text": "Linted."},
+        {"shell": "npm run lint && rm -rf ~", "description": "Clean up"},
+        {"text": "ok"}])";
+
+TEST_F(RealAgents, ClaudeCodeLearnsARuleFromAnAlways) {
+  ASSERT_NO_FATAL_FAILURE(start("claude", learning_steps));
+  learn_from_always("claude");
+}
+
+TEST_F(RealAgents, CodexLearnsARuleFromAnAlways) {
+  ASSERT_NO_FATAL_FAILURE(start("codex", learning_steps));
+  learn_from_always("codex");
+}
+
+TEST_F(RealAgents, GeminiCliLearnsARuleFromAnAlways) {
+  ASSERT_NO_FATAL_FAILURE(start("gemini", learning_steps));
+  learn_from_always("gemini");
 }
 
 // A long task reaches each CLI once: typed into Claude Code (which shows
